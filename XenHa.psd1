@@ -1,0 +1,33 @@
+@{
+    RootModule             = 'XenHa.dll'
+    ModuleVersion          = '0.1.0'
+    GUID                   = '5b0f3c59-6f8e-4a57-9d39-2f7c1b8e4a21'
+    Author                 = 'XenHa contributors'
+    CompanyName            = 'XenHa'
+    Copyright              = '(c) XenHa contributors. MIT licence.'
+    Description            = 'Build and run highly available XenServer / XCP-ng pools from PowerShell, with a faithful XenAPI simulator for tests and runbooks.'
+    PowerShellVersion      = '5.1'
+    CompatiblePSEditions   = @('Desktop', 'Core')
+    DotNetFrameworkVersion = '4.7.2'
+    FormatsToProcess       = @('XenHa.Format.ps1xml')
+    CmdletsToExport        = @(
+        'Connect-XenPool'
+        'Disconnect-XenPool'
+        'Get-XenConnection'
+        'Get-XenPool'
+        'Get-XenHost'
+        'Get-XenVM'
+        'Invoke-XenApi'
+        'Start-XenSimulator'
+        'Stop-XenSimulator'
+    )
+    FunctionsToExport      = @()
+    VariablesToExport      = @()
+    AliasesToExport        = @()
+    PrivateData            = @{
+        PSData = @{
+            Tags       = @('XenServer', 'XCP-ng', 'XenAPI', 'HA', 'Virtualization', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux')
+            LicenseUri = 'https://opensource.org/licenses/MIT'
+        }
+    }
+}

@@ -1,0 +1,1 @@
+namespace XenHa.Client; internal static class Placeholder {}

@@ -1,0 +1,1 @@
+namespace XenHa; internal static class Placeholder {}
