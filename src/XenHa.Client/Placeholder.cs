@@ -1,1 +1,0 @@
-namespace XenHa.Client; internal static class Placeholder {}

@@ -1,0 +1,309 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using System.Security;
+using System.Security.Cryptography;
+using System.Threading;
+using XenHa.Infrastructure;
+
+namespace XenHa.Commands;
+
+/// <summary>
+/// Starts the bundled XenAPI simulator (xensim) as a separate process: N simulated hosts, each with
+/// its own endpoint on a loopback address, and returns their URLs and the credential they accept.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Start, "XenSimulator", SupportsShouldProcess = true)]
+[OutputType(typeof(SimulatorInstance))]
+public sealed class StartXenSimulatorCommand : XenCmdlet
+{
+    /// <summary>Number of simulated hosts (xennode01, xennode02, ...).</summary>
+    [Parameter(Position = 0)]
+    [Alias("Hosts")]
+    [ValidateRange(1, 64)]
+    public int HostCount { get; set; } = 3;
+
+    /// <summary>
+    /// Farm preset: none (fresh standalone hosts, as after installation), pooled (one pool),
+    /// pooled-with-vms (one pool with guest VMs).
+    /// </summary>
+    [Parameter]
+    [ValidateSet("none", "pooled", "pooled-with-vms")]
+    public string Preset { get; set; } = "none";
+
+    /// <summary>Serve HTTPS with a self-signed certificate.</summary>
+    [Parameter]
+    public SwitchParameter Tls { get; set; }
+
+    /// <summary>The port every host listens on; 0 (default) picks a free one.</summary>
+    [Parameter]
+    [ValidateRange(0, 65535)]
+    public int Port { get; set; }
+
+    /// <summary>The XenAPI version to emulate, e.g. 2.21 (XenServer 8), 2.15 (8.2), 1.7 (5.6).</summary>
+    [Parameter]
+    [ValidatePattern(@"^\d+\.\d+$")]
+    public string? ApiVersion { get; set; }
+
+    /// <summary>Memory of each simulated host in GiB.</summary>
+    [Parameter]
+    [ValidateRange(1, 65536)]
+    public int MemoryGB { get; set; }
+
+    /// <summary>Simulated clock speed: 10 makes a 60 s timeout take 6 s.</summary>
+    [Parameter]
+    [ValidateRange(0.001, 100000.0)]
+    public double Speed { get; set; }
+
+    /// <summary>The credential the hosts accept; root with a random password when omitted.</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    /// <summary>Seconds to wait for the simulator to report that it is ready.</summary>
+    [Parameter]
+    [ValidateRange(1, 600)]
+    public int TimeoutSeconds { get; set; } = 60;
+
+    /// <summary>Path of xensim.dll; the copy inside the module by default.</summary>
+    [Parameter]
+    public string? SimulatorPath { get; set; }
+
+    /// <summary>Further xensim options, passed as they are.</summary>
+    [Parameter]
+    public string[] ArgumentList { get; set; } = Array.Empty<string>();
+
+    private const string ReadyPrefix = "XENHA_SIM_READY ";
+
+    protected override void EndProcessing()
+    {
+        var simulator = SimulatorPath ?? Path.Combine(
+            Path.GetDirectoryName(typeof(StartXenSimulatorCommand).Assembly.Location) ?? ".", "simulator", "xensim.dll");
+        if (!File.Exists(simulator))
+        {
+            ThrowTerminatingError(new ErrorRecord(
+                new FileNotFoundException($"The simulator was not found at {simulator}.", simulator),
+                "XenHaSimulatorNotFound", ErrorCategory.ObjectNotFound, simulator));
+        }
+        if (!ShouldProcess($"{HostCount} simulated host(s), preset {Preset}", "Start XenAPI simulator"))
+        {
+            return;
+        }
+
+        var credential = Credential ?? new PSCredential("root", RandomPassword());
+        var arguments = new List<string> { simulator, "--hosts", HostCount.ToString(CultureInfo.InvariantCulture),
+            "--port", Port.ToString(CultureInfo.InvariantCulture), "--preset", Preset,
+            "--user", credential.UserName,
+            "--parent-pid", Process.GetCurrentProcess().Id.ToString(CultureInfo.InvariantCulture) };
+        if (Tls) { arguments.Add("--tls"); }
+        if (ApiVersion != null) { arguments.AddRange(new[] { "--api-version", ApiVersion }); }
+        if (MemoryGB > 0) { arguments.AddRange(new[] { "--memory-gb", MemoryGB.ToString(CultureInfo.InvariantCulture) }); }
+        if (Speed > 0) { arguments.AddRange(new[] { "--speed", Speed.ToString("R", CultureInfo.InvariantCulture) }); }
+        arguments.AddRange(ArgumentList);
+
+        var startInfo = new ProcessStartInfo(DotnetHost(), string.Join(" ", arguments.Select(Quote)))
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            CreateNoWindow = true,
+        };
+        // The password goes through the environment, never the command line others can read.
+        startInfo.Environment["XENHA_SIM_PASSWORD"] = credential.GetNetworkCredential().Password;
+
+        WriteVerbose($"Starting {startInfo.FileName} {startInfo.Arguments}");
+        var process = Process.Start(startInfo)!;
+        var errors = new List<string>();
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data == null) { return; }
+            lock (errors)
+            {
+                errors.Add(e.Data);
+                if (errors.Count > 200) { errors.RemoveAt(0); }
+            }
+        };
+        process.BeginErrorReadLine();
+
+        var ready = WaitForReadyLine(process, errors);
+        var fields = ParseReadyLine(ready);
+        fields.TryGetValue("hosts", out var hosts);
+        fields.TryGetValue("thumbprint", out var thumbprint);
+        var instance = new SimulatorInstance(process, fields["url"],
+            (hosts ?? fields["url"]).Split(new[] { ',' }, StringSplitOptions.RemoveEmptyEntries),
+            thumbprint ?? "", credential, HostCount, Preset);
+        // Keep draining stdout so the child never blocks on a full pipe.
+        _ = DrainAsync(process.StandardOutput);
+        SimulatorProcesses.Add(instance);
+        WriteObject(instance);
+    }
+
+    /// <summary>Reads stdout until the ready line, with a bounded, cancellable wait.</summary>
+    private string WaitForReadyLine(Process process, List<string> errors)
+    {
+        var pending = process.StandardOutput.ReadLineAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(TimeoutSeconds);
+        var progress = new ProgressRecord(1, "Start-XenSimulator", "Waiting for the simulator to be ready");
+        var shown = false;
+        try
+        {
+            for (var tick = 0; ; tick++)
+            {
+                if (pending.Wait(100))
+                {
+                    var line = pending.Result;
+                    if (line == null)
+                    {
+                        Fail(process, errors, "The simulator exited before it was ready");
+                    }
+                    if (line!.StartsWith(ReadyPrefix, StringComparison.Ordinal))
+                    {
+                        return line;
+                    }
+                    pending = process.StandardOutput.ReadLineAsync();
+                    continue;
+                }
+                if (Cancellation.IsCancellationRequested)
+                {
+                    Kill(process);
+                    throw new PipelineStoppedException();
+                }
+                if (DateTime.UtcNow > deadline)
+                {
+                    Fail(process, errors, $"The simulator was not ready within {TimeoutSeconds} s");
+                }
+                if (tick == 10)
+                {
+                    shown = true;
+                }
+                if (shown)
+                {
+                    WriteProgress(progress);
+                }
+            }
+        }
+        finally
+        {
+            if (shown)
+            {
+                progress.RecordType = ProgressRecordType.Completed;
+                WriteProgress(progress);
+            }
+        }
+    }
+
+    private void Fail(Process process, List<string> errors, string reason)
+    {
+        Kill(process);
+        string tail;
+        lock (errors)
+        {
+            tail = string.Join(Environment.NewLine, errors.Skip(Math.Max(0, errors.Count - 20)));
+        }
+        var exitCode = process.HasExited ? " (exit code " + process.ExitCode + ")" : "";
+        ThrowTerminatingError(new ErrorRecord(
+            new InvalidOperationException($"{reason}{exitCode}.{(tail.Length > 0 ? " Its error output:" + Environment.NewLine + tail : "")}"),
+            "XenHaSimulatorStartFailed", ErrorCategory.OpenError, null));
+    }
+
+    private static async System.Threading.Tasks.Task DrainAsync(StreamReader output)
+    {
+        try
+        {
+            while (await output.ReadLineAsync().ConfigureAwait(false) != null)
+            {
+            }
+        }
+        catch (IOException)
+        {
+            // The process went away.
+        }
+        catch (ObjectDisposedException)
+        {
+            // The process object was disposed.
+        }
+    }
+
+    private static void Kill(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill();
+                process.WaitForExit(5000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // It exited meanwhile.
+        }
+    }
+
+    /// <summary>Parses "XENHA_SIM_READY url=... hosts=a,b pid=1 [thumbprint=...]".</summary>
+    internal static Dictionary<string, string> ParseReadyLine(string line)
+    {
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var part in line.Substring(ReadyPrefix.Length).Split(new[] { ' ' }, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var equals = part.IndexOf('=');
+            if (equals > 0)
+            {
+                fields[part.Substring(0, equals)] = part.Substring(equals + 1);
+            }
+        }
+        if (!fields.ContainsKey("url"))
+        {
+            throw new FormatException("The simulator's ready line has no url: " + line);
+        }
+        return fields;
+    }
+
+    /// <summary>The dotnet host running this process when it is dotnet, else dotnet from PATH.</summary>
+    private static string DotnetHost()
+    {
+        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        if (!string.IsNullOrEmpty(host) && File.Exists(host))
+        {
+            return host!;
+        }
+        var root = Environment.GetEnvironmentVariable("DOTNET_ROOT");
+        if (!string.IsNullOrEmpty(root))
+        {
+            foreach (var name in new[] { "dotnet", "dotnet.exe" })
+            {
+                var candidate = Path.Combine(root!, name);
+                if (File.Exists(candidate))
+                {
+                    return candidate;
+                }
+            }
+        }
+        return "dotnet";
+    }
+
+    private static string Quote(string argument) =>
+        argument.Length > 0 && argument.IndexOfAny(new[] { ' ', '"', '\t' }) < 0
+            ? argument
+            : "\"" + argument.Replace("\"", "\\\"") + "\"";
+
+    private static SecureString RandomPassword()
+    {
+        var bytes = new byte[18];
+        using (var rng = RandomNumberGenerator.Create())
+        {
+            rng.GetBytes(bytes);
+        }
+        var password = new SecureString();
+        foreach (var c in Convert.ToBase64String(bytes))
+        {
+            password.AppendChar(c);
+        }
+        password.MakeReadOnly();
+        return password;
+    }
+}

@@ -1,0 +1,102 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+using XenHa.Client;
+
+namespace XenHa.Infrastructure;
+
+/// <summary>
+/// Base of every XenHa cmdlet: owns cancellation (Ctrl+C / job stop cancels the call in flight),
+/// resolves connections, and turns client exceptions into error records.
+/// </summary>
+public abstract class XenCmdlet : PSCmdlet, IDisposable
+{
+    private readonly CancellationTokenSource _stop = new CancellationTokenSource();
+
+    protected CancellationToken Cancellation => _stop.Token;
+
+    protected override void StopProcessing() => _stop.Cancel();
+
+    public void Dispose()
+    {
+        _stop.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Waits for a client call on the pipeline thread; a stop request ends the wait at once.</summary>
+    protected T Await<T>(Task<T> task)
+    {
+        try
+        {
+            task.Wait(Cancellation);
+            return task.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (Cancellation.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+        catch (AggregateException aggregate) when (aggregate.InnerExceptions.Count == 1)
+        {
+            // task.Wait wraps; rethrow the client exception itself.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(aggregate.InnerExceptions[0]).Throw();
+            throw;
+        }
+    }
+
+    protected void Await(Task task) => Await(AsObjectTask(task));
+
+    private static async Task<object?> AsObjectTask(Task task)
+    {
+        await task.ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>The connections a read cmdlet works on: the given ones, else every open one.</summary>
+    protected IReadOnlyList<Connection> ResolveConnections(Connection[]? given)
+    {
+        if (given != null && given.Length > 0)
+        {
+            return given;
+        }
+        var all = ConnectionStore.All;
+        if (all.Count == 0)
+        {
+            ThrowNotConnected();
+        }
+        return all;
+    }
+
+    /// <summary>The one connection a state-changing cmdlet works on: the given one, else the default.</summary>
+    protected Connection ResolveConnection(Connection? given)
+    {
+        if (given != null)
+        {
+            return given;
+        }
+        var connection = ConnectionStore.Default;
+        if (connection == null)
+        {
+            ThrowNotConnected();
+        }
+        return connection!;
+    }
+
+    private void ThrowNotConnected()
+    {
+        ThrowTerminatingError(new ErrorRecord(
+            new InvalidOperationException("You are not connected to any pool. Run Connect-XenPool first."),
+            "XenHaNotConnected",
+            ErrorCategory.ConnectionError,
+            null));
+    }
+
+    /// <summary>Writes a non-terminating error for a failed per-item operation.</summary>
+    protected void WriteXenError(Exception exception, object? target) =>
+        WriteError(ErrorRecords.From(exception, target));
+
+    /// <summary>Stops the cmdlet with an error record built from a client exception.</summary>
+    protected void ThrowXenError(Exception exception, object? target) =>
+        ThrowTerminatingError(ErrorRecords.From(exception, target));
+}

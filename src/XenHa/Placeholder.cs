@@ -1,1 +1,0 @@
-namespace XenHa; internal static class Placeholder {}
