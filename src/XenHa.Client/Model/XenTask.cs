@@ -5,7 +5,7 @@ namespace XenHa.Client;
 
 /// <summary>XenAPI class <c>task</c>: an asynchronous operation.</summary>
 [XenClass("task")]
-public sealed class XenTask : XenObject
+public sealed partial class XenTask : XenObject
 {
     [XenField("name_label")]
     public string NameLabel { get; set; } = "";

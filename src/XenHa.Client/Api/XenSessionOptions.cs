@@ -1,0 +1,27 @@
+using System;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+
+namespace XenHa.Client;
+
+/// <summary>Connection settings for <see cref="XenSession.LoginAsync"/>.</summary>
+public sealed class XenSessionOptions
+{
+    /// <summary>Accept any server certificate (lab hosts with self-signed certificates).</summary>
+    public bool SkipCertificateCheck { get; set; }
+
+    /// <summary>When set, decides whether a server certificate is accepted; otherwise normal OS validation applies.</summary>
+    public Func<X509Certificate2, X509Chain?, SslPolicyErrors, bool>? CertificateValidator { get; set; }
+
+    /// <summary>Timeout of each HTTP call.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Sent as the login <c>originator</c> (cmdlets pass "XenHa/&lt;version&gt;") and as User-Agent.</summary>
+    public string Originator { get; set; } = "XenHa";
+
+    /// <summary>Sent as the login <c>version</c>.</summary>
+    public string ApiVersion { get; set; } = "2.21";
+
+    /// <summary>How many HOST_IS_SLAVE redirects to follow during login.</summary>
+    public int MaxRedirects { get; set; } = 3;
+}
