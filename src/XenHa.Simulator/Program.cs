@@ -1,1 +1,153 @@
-System.Console.WriteLine("xensim");
+using System;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Runtime.InteropServices;
+using System.Threading;
+using System.Threading.Tasks;
+using XenHa.Simulator.Farm;
+using XenHa.Simulator.Handlers;
+
+namespace XenHa.Simulator;
+
+/// <summary>The xensim command line.</summary>
+internal static class Program
+{
+    private const string Usage = """
+usage: xensim [options]
+  --hosts N            number of hosts xennode01..xennodeNN (default 3)
+  --port P             port shared by every host endpoint (default 0 = any free port)
+  --bind-base IP       address of xennode01; host k binds IP + k - 1 (default 127.0.0.1)
+  --user U             login user (default root)
+  --password P         login password (default xenroot)
+  --tls                serve HTTPS with a self-signed certificate
+  --preset NAME        none | pooled | pooled-with-vms (default none: standalone hosts)
+  --api-version V      1.7 | 2.15 | 2.21 (default 2.21)
+  --memory-gb N        memory per host in GiB (default 256)
+  --cpus N             CPUs per host (default 16)
+  --speed F            simulated clock speed factor (default 1)
+  --list-methods       print the implemented XenAPI methods and exit
+  --help               this text
+Prints one line to stdout when ready:
+  XENHA_SIM_READY url=<coordinator url> hosts=<url1>,<url2>,... pid=<pid>[ thumbprint=<sha256 hex>]
+""";
+
+    public static async Task<int> Main(string[] args)
+    {
+        SimulatorOptions options;
+        bool listMethods;
+        try
+        {
+            (options, listMethods) = Parse(args);
+        }
+        catch (HelpRequested)
+        {
+            Console.Out.Write(Usage);
+            return 0;
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
+        {
+            Console.Error.WriteLine("xensim: " + e.Message);
+            Console.Error.Write(Usage);
+            return 2;
+        }
+
+        if (listMethods)
+        {
+            var table = MethodTable.Build();
+            foreach (var n in table.Names) Console.Out.WriteLine(n);
+            Console.Out.WriteLine("system.isAlive");
+            Console.Out.WriteLine("system.listMethods");
+            return 0;
+        }
+
+        using var stop = new CancellationTokenSource();
+        void OnSignal(PosixSignalContext ctx)
+        {
+            ctx.Cancel = true;
+            stop.Cancel();
+        }
+
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var sigquit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, OnSignal);
+
+        SimulatorHost host;
+        try
+        {
+            host = await SimulatorHost.StartAsync(options, stop.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or OperationCanceledException)
+        {
+            Console.Error.WriteLine("xensim: " + e.Message);
+            return 1;
+        }
+
+        await using (host.ConfigureAwait(false))
+        {
+            var line = $"XENHA_SIM_READY url={host.CoordinatorUrl} hosts={string.Join(",", host.HostUrls)} pid={Environment.ProcessId}"
+                       + (host.Thumbprint is null ? "" : " thumbprint=" + host.Thumbprint);
+            Console.Out.WriteLine(line);
+            Console.Out.Flush();
+            Console.Error.WriteLine($"xensim: {options.Farm.Hosts} host(s), preset {options.Farm.Preset}, API {options.Farm.ApiVersion}, user {options.Farm.User}");
+            try
+            {
+                await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            Console.Error.WriteLine("xensim: stopping");
+        }
+
+        return 0;
+    }
+
+    private sealed class HelpRequested : Exception
+    {
+    }
+
+    internal static (SimulatorOptions Options, bool ListMethods) Parse(string[] args)
+    {
+        var o = new SimulatorOptions();
+        var list = false;
+        for (var i = 0; i < args.Length; i++)
+        {
+            var a = args[i];
+            string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{a} needs a value");
+            int NextInt() => int.Parse(Next(), NumberStyles.Integer, CultureInfo.InvariantCulture);
+            switch (a)
+            {
+                case "--hosts": o.Farm.Hosts = NextInt(); break;
+                case "--port":
+                    o.Port = NextInt();
+                    if (o.Port is < 0 or > 65535) throw new ArgumentException("--port must be 0..65535");
+                    break;
+                case "--bind-base":
+                    o.BindBase = Next();
+                    if (!System.Net.IPAddress.TryParse(o.BindBase, out var ip) || ip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
+                        throw new ArgumentException("--bind-base must be an IPv4 address");
+                    break;
+                case "--user": o.Farm.User = Next(); break;
+                case "--password": o.Farm.Password = Next(); break;
+                case "--tls": o.Tls = true; break;
+                case "--preset": o.Farm.Preset = Next(); break;
+                case "--api-version": o.Farm.ApiVersion = Next(); break;
+                case "--memory-gb": o.Farm.MemoryGb = NextInt(); break;
+                case "--cpus": o.Farm.Cpus = NextInt(); break;
+                case "--speed":
+                    o.Speed = double.Parse(Next(), NumberStyles.Float, CultureInfo.InvariantCulture);
+                    if (!(o.Speed > 0)) throw new ArgumentException("--speed must be > 0");
+                    break;
+                case "--list-methods": list = true; break;
+                case "--help":
+                case "-h": throw new HelpRequested();
+                default: throw new ArgumentException("unknown option " + a);
+            }
+        }
+
+        o.Farm.Validate();
+        return (o, list);
+    }
+}

@@ -1,0 +1,37 @@
+using System;
+
+namespace XenHa.Simulator.Farm;
+
+/// <summary>A farm described by counts plus a preset (style idiom 17).</summary>
+public sealed class FarmOptions
+{
+    /// <summary>Number of hosts (xennode01..xennodeNN).</summary>
+    public int Hosts { get; set; } = 3;
+
+    /// <summary>none | pooled | pooled-with-vms.</summary>
+    public string Preset { get; set; } = "none";
+
+    /// <summary>API version to emulate: 1.7, 2.15 or 2.21.</summary>
+    public string ApiVersion { get; set; } = "2.21";
+
+    public long MemoryGb { get; set; } = 256;
+    public int Cpus { get; set; } = 16;
+    public string User { get; set; } = "root";
+    public string Password { get; set; } = "xenroot";
+
+    /// <summary>Guest VMs per host in the pooled-with-vms preset.</summary>
+    public int VmsPerHost { get; set; } = 2;
+
+    public static readonly string[] Presets = { "none", "pooled", "pooled-with-vms" };
+
+    public static readonly string[] ApiVersions = { "1.7", "2.15", "2.21" };
+
+    public void Validate()
+    {
+        if (Hosts < 1 || Hosts > 250) throw new ArgumentException("--hosts must be 1..250");
+        if (Array.IndexOf(Presets, Preset) < 0) throw new ArgumentException("unknown preset " + Preset);
+        if (Array.IndexOf(ApiVersions, ApiVersion) < 0) throw new ArgumentException("unsupported API version " + ApiVersion);
+        if (MemoryGb < 8) throw new ArgumentException("--memory-gb must be >= 8");
+        if (Cpus < 1) throw new ArgumentException("--cpus must be >= 1");
+    }
+}

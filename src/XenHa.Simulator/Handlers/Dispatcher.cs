@@ -1,0 +1,153 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using XenHa.Simulator.Farm;
+using XenHa.Simulator.Inventory;
+using XenHa.Simulator.Protocol;
+
+namespace XenHa.Simulator.Handlers;
+
+/// <summary>The outcome of one call: a value (possibly bare, for system.listMethods) or an error description.</summary>
+internal sealed record CallResult(object? Value, IReadOnlyList<string>? Error, bool Bare = false)
+{
+    public static CallResult Fail(XenApiException e) => new(null, e.Description().Select(x => (string)x!).ToList());
+}
+
+/// <summary>Dispatch rules of reference §1.4: count check, then session check, then the handler under the lock.</summary>
+internal static class Dispatcher
+{
+    /// <summary>Methods callable on a supporter without HOST_IS_SLAVE.</summary>
+    private static readonly HashSet<string> SupporterWhitelist = new(StringComparer.Ordinal)
+    {
+        "session.slave_local_login_with_password", "session.local_logout", "session.logout",
+    };
+
+    public static CallResult Dispatch(SimFarm farm, string localAddress, string method, List<object?> args)
+    {
+        try
+        {
+            return DispatchCore(farm, localAddress, method, args);
+        }
+        catch (XenApiException e)
+        {
+            return CallResult.Fail(e);
+        }
+        catch (Exception e) when (e is InvalidCastException or KeyNotFoundException or ArgumentException or InvalidOperationException or FormatException)
+        {
+            return CallResult.Fail(new XenApiException("INTERNAL_ERROR", e.Message));
+        }
+    }
+
+    private static CallResult DispatchCore(SimFarm farm, string localAddress, string method, List<object?> args)
+    {
+        if (method == "system.listMethods")
+        {
+            var names = farm.Methods.Names.ToList();
+            names.Add("system.listMethods");
+            names.Add("system.isAlive");
+            return new CallResult(names.Select(n => (object?)n).ToList(), null, Bare: true);
+        }
+
+        if (method == "system.isAlive") return new CallResult(args.Count > 0 ? args[0] : "", null);
+
+        var isAsync = method.StartsWith("Async.", StringComparison.Ordinal);
+        var name = isAsync ? method.Substring(6) : method;
+        if (!farm.Methods.TryGet(name, out var spec) && !(!isAsync && TryUnderscore(farm, name, out spec)))
+        {
+            if (args.Count > 0 && args[0] is string s && s.StartsWith("OpaqueRef:", StringComparison.Ordinal))
+            {
+                lock (farm.Lock)
+                {
+                    var (db, host) = Endpoint(farm, localAddress);
+                    CheckSession(db, host, s, name, farm.Clock.UtcNow);
+                }
+            }
+
+            throw new XenApiException("MESSAGE_METHOD_UNKNOWN", method);
+        }
+
+        var received = args.Count - (spec.Session ? 1 : 0);
+        if (spec.Optional == 0 ? received != spec.Required : received < spec.Required)
+            throw new XenApiException("MESSAGE_PARAMETER_COUNT_MISMATCH", method, spec.Required.ToString(), Math.Max(received, 0).ToString());
+
+        if (isAsync && !spec.Async) throw new XenApiException("MESSAGE_METHOD_UNKNOWN", method);
+
+        lock (farm.Lock)
+        {
+            var (db, host) = Endpoint(farm, localAddress);
+            Rec? session = null;
+            if (spec.Session)
+            {
+                if (args[0] is not string sref) throw Wire.TypeError("string", args[0]);
+                session = CheckSession(db, host, sref, spec.Name, farm.Clock.UtcNow);
+            }
+            else if (FarmSupporterCheck(db, host, spec.Name))
+            {
+                throw SimFarm.HostIsSlave(db);
+            }
+
+            var call = new Call
+            {
+                Farm = farm,
+                Db = db,
+                EndpointHost = host,
+                Method = method,
+                Args = spec.Session ? args.Skip(1).ToList() : args,
+                Session = session,
+                IsAsync = isAsync,
+            };
+            if (isAsync) return new CallResult(farm.Tasks.StartAsync(call, spec), null);
+            return new CallResult(spec.Body(call), null);
+        }
+    }
+
+    /// <summary>Session-less calls on a supporter: only the whitelist (slave_local_login) answers.</summary>
+    private static bool FarmSupporterCheck(Db db, Rec host, string name) =>
+        SimFarm.IsSupporter(db, host) && !SupporterWhitelist.Contains(name);
+
+    private static Rec CheckSession(Db db, Rec host, string sref, string name, DateTime now)
+    {
+        var session = db.TryGet("session", sref);
+        if (SimFarm.IsSupporter(db, host))
+        {
+            var local = session is not null && session.Str("this_host") == host.Ref && session.LocalOnly;
+            if (!local || !SupporterWhitelist.Contains(name) && !name.StartsWith("pool.emergency", StringComparison.Ordinal))
+                throw SimFarm.HostIsSlave(db);
+        }
+
+        if (session is null) throw new XenApiException("SESSION_INVALID", sref);
+        if (!SimFarm.IsSupporter(db, host) && session.LocalOnly && session.Str("this_host") != host.Ref)
+            throw new XenApiException("SESSION_INVALID", sref);
+        session.Fields["last_active"] = now;
+        return session;
+    }
+
+    /// <summary>The alternative Class_message spelling for sync calls.</summary>
+    private static bool TryUnderscore(SimFarm farm, string name, out MethodSpec spec)
+    {
+        for (var i = name.IndexOf('_'); i > 0; i = name.IndexOf('_', i + 1))
+        {
+            var cls = name.Substring(0, i);
+            if (Schema.Classes.ContainsKey(cls) || cls is "event")
+                if (farm.Methods.TryGet(cls + "." + name.Substring(i + 1), out spec)) return true;
+        }
+
+        spec = null!;
+        return false;
+    }
+
+    private static (Db, Rec) Endpoint(SimFarm farm, string localAddress)
+    {
+        if (farm.HostByAddress(localAddress) is { } found) return found;
+        var db = farm.Pools[0];
+        return (db, SimFarm.Coordinator(db));
+    }
+
+    /// <summary>Waits on the farm lock (releasing it) until pulsed or the deadline passes.</summary>
+    public static void Wait(SimFarm farm, DateTime deadlineUtc)
+    {
+        var remaining = deadlineUtc - DateTime.UtcNow;
+        if (remaining > TimeSpan.Zero) Monitor.Wait(farm.Lock, remaining);
+    }
+}

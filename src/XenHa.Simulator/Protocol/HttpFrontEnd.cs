@@ -1,0 +1,103 @@
+using System;
+using System.IO;
+using System.Net;
+using System.Text;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Http;
+using XenHa.Simulator.Farm;
+using XenHa.Simulator.Handlers;
+
+namespace XenHa.Simulator.Protocol;
+
+/// <summary>The HTTP handler table of one host endpoint (reference §1.1).</summary>
+internal static class HttpFrontEnd
+{
+    public const int MaxBodyBytes = 64 * 1024 * 1024;
+
+    public static async Task HandleAsync(HttpContext ctx, SimFarm farm)
+    {
+        var res = ctx.Response;
+        res.Headers["Access-Control-Allow-Origin"] = "*";
+        res.Headers["Access-Control-Allow-Headers"] = "X-Requested-With";
+        var req = ctx.Request;
+        if (HttpMethods.IsOptions(req.Method))
+        {
+            res.StatusCode = 200;
+            res.ContentLength = 0;
+            return;
+        }
+
+        if (!HttpMethods.IsPost(req.Method))
+        {
+            await WriteAsync(res, 200, "text/html", Encoding.UTF8.GetBytes("<html><body>xensim: XenAPI simulator</body></html>")).ConfigureAwait(false);
+            return;
+        }
+
+        byte[] body;
+        try
+        {
+            body = await ReadBodyAsync(req).ConfigureAwait(false);
+        }
+        catch (MalformedRequestException e)
+        {
+            await ErrorAsync(res, e.Message).ConfigureAwait(false);
+            return;
+        }
+
+        var local = ctx.Connection.LocalIpAddress ?? IPAddress.Loopback;
+        if (local.IsIPv4MappedToIPv6) local = local.MapToIPv4();
+        var address = local.ToString();
+        var isJson = string.Equals(req.Path.Value, "/jsonrpc", StringComparison.Ordinal);
+        try
+        {
+            if (isJson)
+            {
+                var call = JsonRpc.ParseCall(body);
+                var result = await Task.Run(() => Dispatcher.Dispatch(farm, address, call.Method, call.Params)).ConfigureAwait(false);
+                var bytes = result.Error is null ? JsonRpc.Success(call, result.Value) : JsonRpc.Failure(call, result.Error);
+                await WriteAsync(res, 200, "application/json", bytes).ConfigureAwait(false);
+            }
+            else
+            {
+                var (method, args) = XmlRpc.ParseCall(body);
+                var result = await Task.Run(() => Dispatcher.Dispatch(farm, address, method, args)).ConfigureAwait(false);
+                var text = result.Error is not null ? XmlRpc.Failure(result.Error) : result.Bare ? XmlRpc.Bare(result.Value) : XmlRpc.Success(result.Value);
+                await WriteAsync(res, 200, "text/xml", Encoding.UTF8.GetBytes(text)).ConfigureAwait(false);
+            }
+        }
+        catch (MalformedRequestException e)
+        {
+            await ErrorAsync(res, e.Message).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<byte[]> ReadBodyAsync(HttpRequest req)
+    {
+        if (req.ContentLength > MaxBodyBytes) throw new MalformedRequestException("Request body too large");
+        using var ms = new MemoryStream();
+        var buffer = new byte[81920];
+        int n;
+        while ((n = await req.Body.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+        {
+            if (ms.Length + n > MaxBodyBytes) throw new MalformedRequestException("Request body too large");
+            ms.Write(buffer, 0, n);
+        }
+
+        return ms.ToArray();
+    }
+
+    private static Task ErrorAsync(HttpResponse res, string message)
+    {
+        var html = "<html><body><h1>HTTP 500 internal server error</h1>An unexpected error occurred; please wait a while and try again. If the problem persists, please contact your support representative.<h1> Additional information </h1>"
+                   + WebUtility.HtmlEncode(message) + "</body></html>";
+        return WriteAsync(res, 500, "text/html", Encoding.UTF8.GetBytes(html));
+    }
+
+    private static async Task WriteAsync(HttpResponse res, int status, string contentType, byte[] bytes)
+    {
+        res.StatusCode = status;
+        res.ContentType = contentType;
+        res.ContentLength = bytes.Length;
+        await res.Body.WriteAsync(bytes).ConfigureAwait(false);
+    }
+}

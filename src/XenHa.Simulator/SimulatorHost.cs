@@ -1,0 +1,168 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Logging;
+using XenHa.Simulator.Farm;
+using XenHa.Simulator.Protocol;
+using XenHa.Simulator.Tasks;
+
+namespace XenHa.Simulator;
+
+/// <summary>Start-up options of a simulator (the CLI maps onto these).</summary>
+public sealed class SimulatorOptions
+{
+    public FarmOptions Farm { get; set; } = new();
+
+    /// <summary>Port shared by every host endpoint; 0 = pick a free one.</summary>
+    public int Port { get; set; }
+
+    /// <summary>Address of xennode01; host k binds base + k - 1.</summary>
+    public string BindBase { get; set; } = "127.0.0.1";
+
+    public bool Tls { get; set; }
+
+    /// <summary>Clock speed factor (ignored when <see cref="Clock"/> is set).</summary>
+    public double Speed { get; set; } = 1.0;
+
+    /// <summary>A clock to use instead of real time × speed (e.g. <see cref="ManualClock"/> in tests).</summary>
+    public ISimClock? Clock { get; set; }
+}
+
+/// <summary>An in-process simulator: one Kestrel endpoint per host on loopback, all on the same port.</summary>
+public sealed class SimulatorHost : IAsyncDisposable
+{
+    private readonly List<WebApplication> _apps;
+
+    private SimulatorHost(SimFarm farm, List<WebApplication> apps, IReadOnlyList<Uri> urls, string? thumbprint, X509Certificate2? cert)
+    {
+        Farm = farm;
+        _apps = apps;
+        HostUrls = urls;
+        Thumbprint = thumbprint;
+        Certificate = cert;
+    }
+
+    internal SimFarm Farm { get; }
+
+    /// <summary>URL of the coordinator of the first pool (xennode01).</summary>
+    public Uri CoordinatorUrl => HostUrls[0];
+
+    /// <summary>URL of every host, xennode01 first.</summary>
+    public IReadOnlyList<Uri> HostUrls { get; }
+
+    /// <summary>SHA-256 thumbprint (hex) of the self-signed certificate with --tls, else null.</summary>
+    public string? Thumbprint { get; }
+
+    public X509Certificate2? Certificate { get; }
+
+    public int Port => HostUrls[0].Port;
+
+    public ISimClock Clock => Farm.Clock;
+
+    public static async Task<SimulatorHost> StartAsync(SimulatorOptions options, CancellationToken cancellationToken = default)
+    {
+        options.Farm.Validate();
+        var clock = options.Clock ?? new ScaledClock(options.Speed);
+        var farm = new SimFarm(options.Farm, clock);
+        FarmBuilder.Build(farm, options.BindBase);
+        var addresses = Enumerable.Range(1, options.Farm.Hosts).Select(k => FarmBuilder.HostAddress(options.BindBase, k)).ToList();
+        var cert = options.Tls ? CreateCertificate(addresses) : null;
+        var scheme = options.Tls ? "https" : "http";
+        Exception? last = null;
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var apps = new List<WebApplication>();
+            try
+            {
+                var port = options.Port;
+                foreach (var address in addresses)
+                {
+                    var app = Build(farm, IPAddress.Parse(address), port, cert);
+                    apps.Add(app);
+                    await app.StartAsync(cancellationToken).ConfigureAwait(false);
+                    if (port == 0)
+                    {
+                        var bound = app.Services.GetService(typeof(Microsoft.AspNetCore.Hosting.Server.IServer)) as Microsoft.AspNetCore.Hosting.Server.IServer;
+                        var url = bound!.Features.Get<IServerAddressesFeature>()!.Addresses.First();
+                        port = new Uri(url).Port;
+                    }
+                }
+
+                var urls = addresses.Select(a => new Uri($"{scheme}://{a}:{port}/")).ToList();
+                var thumb = cert?.GetCertHashString(HashAlgorithmName.SHA256);
+                return new SimulatorHost(farm, apps, urls, thumb, cert);
+            }
+            catch (Exception e) when (e is System.IO.IOException or Microsoft.AspNetCore.Connections.AddressInUseException or System.Net.Sockets.SocketException)
+            {
+                last = e;
+                foreach (var app in apps) await app.DisposeAsync().ConfigureAwait(false);
+                if (options.Port != 0) break;
+            }
+        }
+
+        throw new InvalidOperationException("could not bind the host endpoints: " + last?.Message, last);
+    }
+
+    private static WebApplication Build(SimFarm farm, IPAddress address, int port, X509Certificate2? cert)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = Array.Empty<string>() });
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = null;
+            k.Listen(address, port, lo =>
+            {
+                lo.Protocols = HttpProtocols.Http1;
+                if (cert is not null) lo.UseHttps(cert);
+            });
+        });
+        var app = builder.Build();
+        app.Run((HttpContext ctx) => HttpFrontEnd.HandleAsync(ctx, farm));
+        return app;
+    }
+
+    private static X509Certificate2 CreateCertificate(IEnumerable<string> addresses)
+    {
+        using var rsa = RSA.Create(2048);
+        var req = new CertificateRequest("CN=xensim", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddDnsName("localhost");
+        foreach (var a in addresses) san.AddIpAddress(IPAddress.Parse(a));
+        req.CertificateExtensions.Add(san.Build());
+        req.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
+        req.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(new OidCollection { new Oid("1.3.6.1.5.5.7.3.1") }, false));
+        using var cert = req.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(5));
+        return X509CertificateLoader.LoadPkcs12(cert.Export(X509ContentType.Pfx), null);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var app in _apps)
+        {
+            try
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await app.StopAsync(cts.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            await app.DisposeAsync().ConfigureAwait(false);
+        }
+
+        lock (Farm.Lock) System.Threading.Monitor.PulseAll(Farm.Lock);
+        Certificate?.Dispose();
+    }
+}
