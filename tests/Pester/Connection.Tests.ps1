@@ -129,6 +129,11 @@ Describe 'Disconnect-XenPool' {
         $c.IsConnected | Should -BeTrue
     }
 
+    It 'takes the connection of objects piped in' {
+        Get-XenPool | Disconnect-XenPool
+        @(Get-XenConnection) | Should -HaveCount 0
+    }
+
     It 'closes every connection with -All' {
         Disconnect-XenPool -All
         @(Get-XenConnection) | Should -HaveCount 0

@@ -22,6 +22,10 @@ Describe 'Get-XenPool' {
         $pool.Connection.Id | Should -Be $connection.Id
     }
 
+    It 'gets the pool of hosts piped in, once' {
+        @(Get-XenHost | Get-XenPool) | Should -HaveCount 1
+    }
+
     It 'filters by wildcard silently' {
         @(Get-XenPool -Name 'no-such-pool*') | Should -HaveCount 0
     }
@@ -63,6 +67,14 @@ Describe 'Get-XenHost' {
 
     It 'takes names from the pipeline' {
         @('xennode01', 'xennode02' | Get-XenHost) | Should -HaveCount 2
+    }
+
+    It 'gets the hosts of VMs piped from Get-XenVM' {
+        $running = @(Get-XenVM -PowerState Running)
+        $running | Should -Not -BeNullOrEmpty
+        $hosts = @($running | Get-XenHost)
+        $hosts.Name | Sort-Object | Should -Be @($running.Host | Sort-Object -Unique)
+        @(Get-XenVM -PowerState Halted | Get-XenHost) | Should -HaveCount 0
     }
 
     It 'reports a literal name or uuid that matches nothing' {

@@ -23,6 +23,12 @@ Describe 'Invoke-XenApi' {
         $record.name_label | Should -Be $vm.Name
     }
 
+    It 'takes the first argument from the pipeline' {
+        $vm = (Get-XenVM)[0]
+        $vm | Invoke-XenApi VM.get_uuid | Should -Be $vm.Uuid
+        $vm | Invoke-XenApi VM.get_name_label | Should -Be $vm.Name
+    }
+
     It 'calls a method without a session with -NoSession' {
         $methods = Invoke-XenApi system.listMethods -NoSession
         $methods | Should -Contain 'VM.get_all_records'

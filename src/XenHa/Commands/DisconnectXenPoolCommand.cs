@@ -16,7 +16,7 @@ public sealed class DisconnectXenPoolCommand : XenCmdlet
     private const string AllSet = "All";
 
     /// <summary>The connections to close (from Connect-XenPool or Get-XenConnection).</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = ConnectionSet)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = ConnectionSet)]
     [ValidateNotNull]
     public Connection[] Connection { get; set; } = Array.Empty<Connection>();
 

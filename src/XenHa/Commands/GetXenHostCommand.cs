@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 using XenHa.Client;
 using XenHa.Infrastructure;
@@ -13,6 +14,7 @@ public sealed class GetXenHostCommand : XenCmdlet
 {
     private const string NameSet = "Name";
     private const string UuidSet = "Uuid";
+    private const string VmSet = "VM";
 
     /// <summary>Host names; wildcards allowed.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = NameSet)]
@@ -26,13 +28,20 @@ public sealed class GetXenHostCommand : XenCmdlet
     [ValidateNotNullOrEmpty]
     public string[] Uuid { get; set; } = Array.Empty<string>();
 
+    /// <summary>The hosts these VMs run on (from Get-XenVM); halted VMs have none.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = VmSet)]
+    [ValidateNotNull]
+    public Vm[] VM { get; set; } = Array.Empty<Vm>();
+
     /// <summary>The connections to read; all open connections by default.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = NameSet)]
+    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = UuidSet)]
     [ValidateNotNull]
     public Connection[]? Connection { get; set; }
 
     private readonly NameFilter _names = new NameFilter();
     private readonly HashSet<string> _uuids = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> _vmHostRefs = new HashSet<string>(StringComparer.Ordinal);
     private readonly List<Connection> _connections = new List<Connection>();
 
     protected override void ProcessRecord()
@@ -42,7 +51,14 @@ public sealed class GetXenHostCommand : XenCmdlet
         {
             _uuids.Add(uuid);
         }
-        foreach (var connection in ResolveConnections(Connection))
+        foreach (var vm in VM)
+        {
+            _vmHostRefs.Add(vm.Record.ResidentOn.OpaqueRef);
+        }
+        var connections = ParameterSetName == VmSet
+            ? VM.Select(v => v.Connection).ToArray()
+            : ResolveConnections(Connection);
+        foreach (var connection in connections)
         {
             if (!_connections.Contains(connection))
             {
@@ -68,7 +84,14 @@ public sealed class GetXenHostCommand : XenCmdlet
             }
             foreach (var host in hosts)
             {
-                if (_uuids.Count > 0)
+                if (ParameterSetName == VmSet)
+                {
+                    if (!_vmHostRefs.Contains(host.OpaqueRef))
+                    {
+                        continue;
+                    }
+                }
+                else if (_uuids.Count > 0)
                 {
                     if (!_uuids.Contains(host.Uuid))
                     {

@@ -1,4 +1,4 @@
-using System;
+using System.Collections.Generic;
 using System.Management.Automation;
 using XenHa.Client;
 using XenHa.Infrastructure;
@@ -11,27 +11,39 @@ namespace XenHa.Commands;
 public sealed class GetXenPoolCommand : XenCmdlet
 {
     /// <summary>Pool names; wildcards allowed.</summary>
-    [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("name_label")]
+    [Parameter(Position = 0, ValueFromPipeline = true)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string[]? Name { get; set; }
 
-    /// <summary>The connections to read; all open connections by default.</summary>
+    /// <summary>The connections to read; all open connections by default. Hosts and VMs piped in bring theirs.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNull]
     public Connection[]? Connection { get; set; }
 
+    private readonly NameFilter _names = new NameFilter();
+    private readonly List<Connection> _connections = new List<Connection>();
+
     protected override void ProcessRecord()
     {
-        var filter = new NameFilter();
-        filter.Add(Name);
+        _names.Add(Name);
         foreach (var connection in ResolveConnections(Connection))
+        {
+            if (!_connections.Contains(connection))
+            {
+                _connections.Add(connection);
+            }
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        foreach (var connection in _connections)
         {
             try
             {
                 var pool = Await(PoolReader.ReadPoolAsync(connection, Cancellation));
-                if (filter.Matches(pool.Name))
+                if (_names.Matches(pool.Name))
                 {
                     WriteObject(pool);
                 }
@@ -41,7 +53,7 @@ public sealed class GetXenPoolCommand : XenCmdlet
                 WriteXenError(e, connection);
             }
         }
-        foreach (var name in filter.UnmatchedLiterals())
+        foreach (var name in _names.UnmatchedLiterals())
         {
             WriteError(ErrorRecords.NotFound("pool", name, "XenHaPoolNotFound"));
         }

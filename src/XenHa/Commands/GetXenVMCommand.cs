@@ -50,8 +50,8 @@ public sealed class GetXenVMCommand : XenCmdlet
     public SwitchParameter IncludeControlDomain { get; set; }
 
     /// <summary>The connections to read; all open connections by default.</summary>
-    [Parameter(ParameterSetName = NameSet)]
-    [Parameter(ParameterSetName = UuidSet)]
+    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = NameSet)]
+    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = UuidSet)]
     [ValidateNotNull]
     public Connection[]? Connection { get; set; }
 

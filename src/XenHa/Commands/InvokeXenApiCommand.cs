@@ -27,7 +27,15 @@ public sealed class InvokeXenApiCommand : XenCmdlet
     /// </summary>
     [Parameter(Position = 1)]
     [AllowEmptyCollection]
-    public object?[] Arguments { get; set; } = Array.Empty<object?>();
+    [Alias("Args")]
+    public object?[] ArgumentList { get; set; } = Array.Empty<object?>();
+
+    /// <summary>
+    /// An object from the pipeline (a VM, host, pool or reference) passed as the first argument,
+    /// before -ArgumentList: Get-XenVM web01 | Invoke-XenApi VM.clean_shutdown.
+    /// </summary>
+    [Parameter(ValueFromPipeline = true)]
+    public object? InputObject { get; set; }
 
     /// <summary>Do not prepend the session reference (system.listMethods, session.login_with_password).</summary>
     [Parameter]
@@ -40,12 +48,16 @@ public sealed class InvokeXenApiCommand : XenCmdlet
 
     protected override void ProcessRecord()
     {
-        var connection = ResolveConnection(Connection);
+        var connection = ResolveConnection(Connection ?? ConnectionOf(InputObject));
         if (!IsReadOnly(Method) && !ShouldProcess(connection.ToString(), "Call " + Method))
         {
             return;
         }
-        var arguments = Arguments.Select(ToWire).ToList();
+        var arguments = ArgumentList.Select(ToWire).ToList();
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(InputObject)))
+        {
+            arguments.Insert(0, ToWire(InputObject));
+        }
         try
         {
             var result = Await(connection.Session.CallRawAsync(Method, arguments, !NoSession, Cancellation));
@@ -72,6 +84,17 @@ public sealed class InvokeXenApiCommand : XenCmdlet
             || message.StartsWith("ha_compute_", StringComparison.Ordinal)
             || message == "ha_failover_plan_exists"
             || (parts[0] == "event" && (message == "from" || message == "next"));
+    }
+
+    private static Connection? ConnectionOf(object? value)
+    {
+        switch (value is PSObject wrapped ? wrapped.BaseObject : value)
+        {
+            case Vm vm: return vm.Connection;
+            case Host host: return host.Connection;
+            case Pool pool: return pool.Connection;
+            default: return null;
+        }
     }
 
     private static object? ToWire(object? value)

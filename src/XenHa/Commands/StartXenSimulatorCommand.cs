@@ -45,12 +45,12 @@ public sealed class StartXenSimulatorCommand : XenCmdlet
 
     /// <summary>The XenAPI version to emulate, e.g. 2.21 (XenServer 8), 2.15 (8.2), 1.7 (5.6).</summary>
     [Parameter]
-    [ValidatePattern(@"^\d+\.\d+$")]
+    [ValidateSet("1.7", "2.15", "2.21")]
     public string? ApiVersion { get; set; }
 
     /// <summary>Memory of each simulated host in GiB.</summary>
     [Parameter]
-    [ValidateRange(1, 65536)]
+    [ValidateRange(8, 65536)]
     public int MemoryGB { get; set; }
 
     /// <summary>Simulated clock speed: 10 makes a 60 s timeout take 6 s.</summary>
