@@ -98,6 +98,19 @@ public sealed class InventoryTests : IClassFixture<PooledFarm>
     }
 
     [Fact]
+    public async Task Explicit_vm_setters_validate()
+    {
+        using var c = Client();
+        var s = await c.LoginAsync();
+        var vm = (await c.ResultAsync("VM.get_by_name_label", s, "xennode02-vm1"))[0].GetString()!;
+        await c.ResultAsync("VM.set_order", s, vm, "3");
+        Assert.Equal(3, (await c.ResultAsync("VM.get_order", s, vm)).GetInt64());
+        await c.ResultAsync("VM.set_ha_restart_priority", s, vm, "restart");
+        Assert.Equal(new[] { "INVALID_VALUE", "ha_restart_priority", "always" }, await c.ErrorAsync("VM.set_ha_restart_priority", s, vm, "always"));
+        Assert.Equal("restart", (await c.ResultAsync("VM.get_ha_restart_priority", s, vm)).GetString());
+    }
+
+    [Fact]
     public async Task Every_schema_field_appears_in_get_record_for_every_class()
     {
         using var c = Client();

@@ -12,6 +12,18 @@ internal static class VmHandlers
     public static void Register(MethodTable t)
     {
         t.Add("VM.update_allowed_operations", 1, call => { VmOps.Recompute(call.Db, call.Obj("VM", 0)); return null; }, async: true);
+        SetInt(t, "order");
+        SetInt(t, "start_delay");
+        SetInt(t, "shutdown_delay");
+        t.Add("VM.set_ha_restart_priority", 2, call =>
+        {
+            var vm = call.Obj("VM", 0);
+            var value = call.Str(1);
+            if (value is not ("restart" or "best-effort" or "")) throw new XenApiException("INVALID_VALUE", "ha_restart_priority", value);
+            call.Db.Set(vm, "ha_restart_priority", value);
+            return null;
+        }, async: true);
+        t.Add("VM.set_ha_always_run", 2, call => { call.Db.Set(call.Obj("VM", 0), "ha_always_run", call.Bool(1)); return null; }, async: true);
         t.Add("VM.assert_operation_valid", 2, call =>
         {
             var vm = call.Obj("VM", 0);
@@ -21,6 +33,17 @@ internal static class VmHandlers
             return null;
         }, async: true);
     }
+
+    /// <summary>Explicit int setters of RO fields (@boston: set_order, set_start_delay, set_shutdown_delay).</summary>
+    private static void SetInt(MethodTable t, string field) =>
+        t.Add("VM.set_" + field, 2, call =>
+        {
+            var vm = call.Obj("VM", 0);
+            var value = call.Long(1);
+            if (value < 0) throw new XenApiException("INVALID_VALUE", field, value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            call.Db.Set(vm, field, value);
+            return null;
+        }, async: true);
 }
 
 /// <summary>Computes VM.allowed_operations from power state, template/snapshot/control-domain flags and guest features.</summary>

@@ -147,6 +147,7 @@ internal sealed class Db
         _tables[rec.Class.Name].Remove(rec.Ref);
         var gen = Bump(rec.Class.Name);
         _deleted.Add(new Tombstone(rec.Class.Name, rec.Ref, rec.Created, gen));
+        Prune();
         foreach (var f in rec.Class.Fields) TouchTarget(rec.Class.Name, f.Name, rec.Fields.GetValueOrDefault(f.Name));
     }
 

@@ -53,14 +53,14 @@ internal static class HttpFrontEnd
             if (isJson)
             {
                 var call = JsonRpc.ParseCall(body);
-                var result = await Task.Run(() => Dispatcher.Dispatch(farm, address, call.Method, call.Params)).ConfigureAwait(false);
+                var result = await RunAsync(() => Dispatcher.Dispatch(farm, address, call.Method, call.Params), call.Method).ConfigureAwait(false);
                 var bytes = result.Error is null ? JsonRpc.Success(call, result.Value) : JsonRpc.Failure(call, result.Error);
                 await WriteAsync(res, 200, "application/json", bytes).ConfigureAwait(false);
             }
             else
             {
                 var (method, args) = XmlRpc.ParseCall(body);
-                var result = await Task.Run(() => Dispatcher.Dispatch(farm, address, method, args)).ConfigureAwait(false);
+                var result = await RunAsync(() => Dispatcher.Dispatch(farm, address, method, args), method).ConfigureAwait(false);
                 var text = result.Error is not null ? XmlRpc.Failure(result.Error) : result.Bare ? XmlRpc.Bare(result.Value) : XmlRpc.Success(result.Value);
                 await WriteAsync(res, 200, "text/xml", Encoding.UTF8.GetBytes(text)).ConfigureAwait(false);
             }
@@ -70,6 +70,12 @@ internal static class HttpFrontEnd
             await ErrorAsync(res, e.Message).ConfigureAwait(false);
         }
     }
+
+    /// <summary>Long polls (event.from) get their own thread so they never starve the pool that runs tasks.</summary>
+    private static Task<CallResult> RunAsync(Func<CallResult> body, string method) =>
+        method.EndsWith("event.from", StringComparison.Ordinal) || method.EndsWith("event_from", StringComparison.Ordinal)
+            ? Task.Factory.StartNew(body, System.Threading.CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+            : Task.Run(body);
 
     private static async Task<byte[]> ReadBodyAsync(HttpRequest req)
     {

@@ -22,6 +22,7 @@ internal sealed class TaskEngine
     /// <summary>Creates a pending task record. Call under the farm lock.</summary>
     public Rec Create(Db db, string label, string description, Rec residentOn, bool cancellable)
     {
+        if (db.Count("task") > 250) Collect(db);
         return db.Create("task", new Dictionary<string, object?>
         {
             ["name_label"] = label,
