@@ -262,7 +262,6 @@ current_domain_type e =unspecified
 class VM_guest_metrics events async
 uuid s
 os_version M
-netbios_name M
 PV_drivers_version M
 PV_drivers_up_to_date b
 networks M
