@@ -52,8 +52,8 @@ internal sealed class XmlRpcReader : IDisposable
         {
             XmlNodeType.Element => "<" + _xml.Name + ">",
             XmlNodeType.EndElement => "</" + _xml.Name + ">",
-            XmlNodeType.None => "end of document",
-            XmlNodeType.Text or XmlNodeType.CDATA => "text '" + Shorten(_xml.Value) + "'",
+            XmlNodeType.None => "the end of the document (truncated XML?)",
+            XmlNodeType.Text or XmlNodeType.CDATA => "text '" + Shorten(Value()) + "'",
             _ => _xml.NodeType.ToString(),
         };
     }
@@ -93,7 +93,7 @@ internal sealed class XmlRpcReader : IDisposable
             throw Protocol("expected </" + name + "> but found " + Describe());
         }
 
-        Advance();
+        AdvanceAllowEnd();
     }
 
     /// <summary>True if the next significant node is a start element named <paramref name="name"/>.</summary>
@@ -132,7 +132,7 @@ internal sealed class XmlRpcReader : IDisposable
 
         if (_xml.IsEmptyElement)
         {
-            Advance();
+            AdvanceAllowEnd();
             return XmlRpcValueKind.Untyped;
         }
 
@@ -146,7 +146,7 @@ internal sealed class XmlRpcReader : IDisposable
                 case XmlNodeType.CDATA:
                 case XmlNodeType.Whitespace:
                 case XmlNodeType.SignificantWhitespace:
-                    (sb ??= new StringBuilder()).Append(_xml.Value);
+                    (sb ??= new StringBuilder()).Append(Value());
                     Advance();
                     continue;
                 case XmlNodeType.Comment:
@@ -156,7 +156,7 @@ internal sealed class XmlRpcReader : IDisposable
                 case XmlNodeType.EndElement:
                     // </value>: an untyped string.
                     text = sb?.ToString() ?? "";
-                    Advance();
+                    AdvanceAllowEnd();
                     return XmlRpcValueKind.Untyped;
                 case XmlNodeType.Element:
                     if (sb is not null && !IsWhitespace(sb))
@@ -408,7 +408,7 @@ internal sealed class XmlRpcReader : IDisposable
                 case XmlNodeType.CDATA:
                 case XmlNodeType.Whitespace:
                 case XmlNodeType.SignificantWhitespace:
-                    (sb ??= new StringBuilder()).Append(_xml.Value);
+                    (sb ??= new StringBuilder()).Append(Value());
                     break;
                 case XmlNodeType.Comment:
                 case XmlNodeType.ProcessingInstruction:
@@ -437,6 +437,12 @@ internal sealed class XmlRpcReader : IDisposable
             throw Protocol("unexpected " + Describe());
         }
     }
+
+    /// <summary>Moves past an end tag that may be the document's last node; anything missing is reported by the next read.</summary>
+    private void AdvanceAllowEnd() => Guard(() => _xml.Read());
+
+    /// <summary>The current node's text; XmlReader parses it lazily, so it can fail too.</summary>
+    private string Value() => Guard(() => _xml.Value);
 
     private void Advance()
     {
