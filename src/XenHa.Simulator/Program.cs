@@ -19,13 +19,14 @@ usage: xensim [options]
   --port P             port shared by every host endpoint (default 0 = any free port)
   --bind-base IP       address of xennode01; host k binds IP + k - 1 (default 127.0.0.1)
   --user U             login user (default root)
-  --password P         login password (default xenroot)
+  --password P         login password (default: $XENHA_SIM_PASSWORD, else xenroot)
   --tls                serve HTTPS with a self-signed certificate
   --preset NAME        none | pooled | pooled-with-vms (default none: standalone hosts)
   --api-version V      1.7 | 2.15 | 2.21 (default 2.21)
   --memory-gb N        memory per host in GiB (default 256)
   --cpus N             CPUs per host (default 16)
   --speed F            simulated clock speed factor (default 1)
+  --parent-pid PID     exit when that process ends (so a crashed test run leaves no simulator)
   --list-methods       print the implemented XenAPI methods and exit
   --help               this text
 Prints one line to stdout when ready:
@@ -89,6 +90,10 @@ Prints one line to stdout when ready:
                        + (host.Thumbprint is null ? "" : " thumbprint=" + host.Thumbprint);
             Console.Out.WriteLine(line);
             Console.Out.Flush();
+            if (options.ParentPid > 0)
+            {
+                _ = WatchParentAsync(options.ParentPid, stop);
+            }
             Console.Error.WriteLine($"xensim: {options.Farm.Hosts} host(s), preset {options.Farm.Preset}, API {options.Farm.ApiVersion}, user {options.Farm.User}");
             try
             {
@@ -104,6 +109,29 @@ Prints one line to stdout when ready:
         return 0;
     }
 
+    /// <summary>Stops the simulator when the process that started it is gone.</summary>
+    private static async Task WatchParentAsync(int parentPid, CancellationTokenSource stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                using var parent = System.Diagnostics.Process.GetProcessById(parentPid);
+                if (parent.HasExited)
+                {
+                    break;
+                }
+            }
+            catch (ArgumentException)
+            {
+                break;
+            }
+            await Task.Delay(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+        }
+        Console.Error.WriteLine($"xensim: parent process {parentPid} is gone");
+        stop.Cancel();
+    }
+
     private sealed class HelpRequested : Exception
     {
     }
@@ -111,6 +139,12 @@ Prints one line to stdout when ready:
     internal static (SimulatorOptions Options, bool ListMethods) Parse(string[] args)
     {
         var o = new SimulatorOptions();
+        // A password in the environment keeps it off the command line other users can read.
+        var fromEnvironment = Environment.GetEnvironmentVariable("XENHA_SIM_PASSWORD");
+        if (!string.IsNullOrEmpty(fromEnvironment))
+        {
+            o.Farm.Password = fromEnvironment;
+        }
         var list = false;
         for (var i = 0; i < args.Length; i++)
         {
@@ -140,6 +174,7 @@ Prints one line to stdout when ready:
                     o.Speed = double.Parse(Next(), NumberStyles.Float, CultureInfo.InvariantCulture);
                     if (!(o.Speed > 0)) throw new ArgumentException("--speed must be > 0");
                     break;
+                case "--parent-pid": o.ParentPid = NextInt(); break;
                 case "--list-methods": list = true; break;
                 case "--help":
                 case "-h": throw new HelpRequested();

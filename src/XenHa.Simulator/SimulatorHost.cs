@@ -31,6 +31,9 @@ public sealed class SimulatorOptions
 
     public bool Tls { get; set; }
 
+    /// <summary>When set, xensim exits once this process is gone.</summary>
+    public int ParentPid { get; set; }
+
     /// <summary>Clock speed factor (ignored when <see cref="Clock"/> is set).</summary>
     public double Speed { get; set; } = 1.0;
 
