@@ -47,7 +47,7 @@ $Root = $PSScriptRoot
 function Invoke-Native {
     # Runs a native command and stops the build on a non-zero exit code.
     param([Parameter(Mandatory)] [string] $FilePath, [string[]] $ArgumentList = @())
-    & $FilePath @ArgumentList
+    & $FilePath @ArgumentList | Out-Host
     if ($LASTEXITCODE -ne 0) {
         throw "'$FilePath $($ArgumentList -join ' ')' failed with exit code $LASTEXITCODE."
     }
@@ -102,7 +102,7 @@ function Invoke-XunitTests {
         $trx = Join-Path $results "$name.trx"
         if (Test-Path $trx) { Remove-Item $trx }
         Write-Host "xunit: $name" -ForegroundColor Cyan
-        & dotnet test (Join-Path $Root $project) -c $Configuration --no-build -nologo -v:quiet --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal'
+        & dotnet test (Join-Path $Root $project) -c $Configuration --no-build -nologo -v:quiet --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal' | Out-Host
         $exit = $LASTEXITCODE
         if (-not (Test-Path $trx)) { throw "xunit run of $name produced no results (exit code $exit)." }
         $counts = Get-TrxCounts $trx
@@ -127,7 +127,7 @@ function Invoke-PesterTests {
     if (Test-Path $summary) { Remove-Item $summary }
     $runner = Join-Path $Root 'tests/Pester/Invoke-XenHaPester.ps1'
     Write-Host "Pester ($Shell)" -ForegroundColor Cyan
-    & $Shell @ShellArguments -NoProfile -NonInteractive -ExecutionPolicy Bypass -File $runner -PesterPath $pester -ModulePath (Join-Path (Get-StagePath) 'XenHa.psd1') -TestPath (Join-Path $Root 'tests/Pester') -SummaryPath $summary
+    & $Shell @ShellArguments -NoProfile -NonInteractive -ExecutionPolicy Bypass -File $runner -PesterPath $pester -ModulePath (Join-Path (Get-StagePath) 'XenHa.psd1') -TestPath (Join-Path $Root 'tests/Pester') -SummaryPath $summary | Out-Host
     $exit = $LASTEXITCODE
     if (-not (Test-Path $summary)) { throw "The Pester run produced no summary (exit code $exit)." }
     $counts = Get-Content -Raw $summary | ConvertFrom-Json

@@ -17,6 +17,7 @@ $configuration = New-PesterConfiguration
 $configuration.Run.Path = $TestPath
 $configuration.Run.PassThru = $true
 $configuration.Output.Verbosity = 'Normal'
+if ($env:CI -or [Console]::IsOutputRedirected) { $configuration.Output.RenderMode = 'Plaintext' }
 $configuration.Should.ErrorAction = 'Continue'
 $result = Invoke-Pester -Configuration $configuration
 

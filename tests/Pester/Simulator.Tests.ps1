@@ -97,7 +97,7 @@ Describe 'The simulator seen by an independent client (Python xmlrpc.client)' {
         }
         $script = Join-Path $PSScriptRoot '../Interop/xmlrpc_client_check.py'
         $password = $sim.Credential.GetNetworkCredential().Password
-        $output = & $python.Source $script --url $sim.Url --member-url $sim.HostUrls[1] --user root --password $password 2>&1
+        $output = & $python.Source $script $sim.Url root $password $sim.HostUrls[1] $sim.HostUrls[2] 2>&1
         $LASTEXITCODE | Should -Be 0 -Because ($output | Out-String)
     }
 }

@@ -11,7 +11,7 @@ namespace XenHa.Commands;
 public sealed class GetXenPoolCommand : XenCmdlet
 {
     /// <summary>Pool names; wildcards allowed.</summary>
-    [Parameter(Position = 0, ValueFromPipeline = true)]
+    [Parameter(Position = 0)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string[]? Name { get; set; }

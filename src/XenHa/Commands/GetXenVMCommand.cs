@@ -35,7 +35,7 @@ public sealed class GetXenVMCommand : XenCmdlet
     /// <summary>Only VMs running on these hosts (from Get-XenHost).</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = HostSet)]
     [ValidateNotNull]
-    public Host[] Host { get; set; } = Array.Empty<Host>();
+    public new Host[] Host { get; set; } = Array.Empty<Host>();
 
     /// <summary>Only VMs in these power states.</summary>
     [Parameter]
