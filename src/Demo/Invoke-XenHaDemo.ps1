@@ -10,6 +10,7 @@ param(
     [Parameter(Mandatory)] [string] $ModulePath
 )
 $ErrorActionPreference = 'Stop'
+if ([Console]::IsOutputRedirected -and $PSVersionTable.PSVersion.Major -ge 7) { $PSStyle.OutputRendering = 'PlainText' }
 Import-Module $ModulePath -Force
 
 function Show-Step([string] $Text) {
