@@ -74,4 +74,11 @@ Describe '<Name> follows the conventions' -ForEach $cmdlets {
     It 'has a help page in docs/XenHa' {
         Join-Path $docs "$Name.md" | Should -Exist
     }
+
+    It 'documents exactly the parameters it has (names, types, sets, positions, pipeline input)' {
+        $documented = @(Get-DocumentedParameter -Path (Join-Path $docs "$Name.md") | Format-ParameterFacts | Sort-Object)
+        $actual = @(Get-CodeParameter -Command $command | Format-ParameterFacts | Sort-Object)
+        $actual | Should -Not -BeNullOrEmpty
+        $documented | Should -Be $actual
+    }
 }
