@@ -69,6 +69,10 @@ Describe 'Get-XenHost' {
         @('xennode01', 'xennode02' | Get-XenHost) | Should -HaveCount 2
     }
 
+    It 'gets the members of pools piped from Get-XenPool' {
+        @(Get-XenPool | Get-XenHost) | Should -HaveCount 3
+    }
+
     It 'gets the hosts of VMs piped from Get-XenVM' {
         $running = @(Get-XenVM -PowerState Running)
         $running | Should -Not -BeNullOrEmpty
@@ -131,6 +135,11 @@ Describe 'Get-XenVM' {
         $onFirst.Host | ForEach-Object { $_ | Should -Be 'xennode01' }
         $expected = @($raw | Where-Object { -not $_.is_control_domain -and $_.resident_on -eq (Get-XenHost xennode01).OpaqueRef })
         $onFirst | Should -HaveCount $expected.Count
+    }
+
+    It 'gets the VMs of pools piped from Get-XenPool' {
+        @(Get-XenPool | Get-XenVM) | Should -HaveCount @(Get-XenVM).Count
+        @(Get-XenPool | Get-XenVM -Name 'no-such-vm*') | Should -HaveCount 0
     }
 
     It 'finds VMs by name, wildcard, uuid and pipeline' {

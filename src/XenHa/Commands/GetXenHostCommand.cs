@@ -15,6 +15,7 @@ public sealed class GetXenHostCommand : XenCmdlet
     private const string NameSet = "Name";
     private const string UuidSet = "Uuid";
     private const string VmSet = "VM";
+    private const string PoolSet = "Pool";
 
     /// <summary>Host names; wildcards allowed.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = NameSet)]
@@ -33,43 +34,37 @@ public sealed class GetXenHostCommand : XenCmdlet
     [ValidateNotNull]
     public Vm[] VM { get; set; } = Array.Empty<Vm>();
 
+    /// <summary>The members of these pools (from Get-XenPool).</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = PoolSet)]
+    [ValidateNotNull]
+    public Pool[] Pool { get; set; } = Array.Empty<Pool>();
+
     /// <summary>The connections to read; all open connections by default.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = NameSet)]
     [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = UuidSet)]
     [ValidateNotNull]
     public Connection[]? Connection { get; set; }
 
-    private readonly NameFilter _names = new NameFilter();
-    private readonly HashSet<string> _uuids = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+    private readonly IdentityFilter _identity = new IdentityFilter();
     private readonly HashSet<string> _vmHostRefs = new HashSet<string>(StringComparer.Ordinal);
     private readonly List<Connection> _connections = new List<Connection>();
 
     protected override void ProcessRecord()
     {
-        _names.Add(Name);
-        foreach (var uuid in Uuid)
-        {
-            _uuids.Add(uuid);
-        }
+        _identity.AddNames(Name);
+        _identity.AddUuids(Uuid);
         foreach (var vm in VM)
         {
             _vmHostRefs.Add(vm.Record.ResidentOn.OpaqueRef);
         }
-        var connections = ParameterSetName == VmSet
-            ? VM.Select(v => v.Connection).ToArray()
+        var connections = ParameterSetName == VmSet ? VM.Select(v => v.Connection).ToArray()
+            : ParameterSetName == PoolSet ? Pool.Select(p => p.Connection).ToArray()
             : ResolveConnections(Connection);
-        foreach (var connection in connections)
-        {
-            if (!_connections.Contains(connection))
-            {
-                _connections.Add(connection);
-            }
-        }
+        AddDistinct(_connections, connections);
     }
 
     protected override void EndProcessing()
     {
-        var foundUuids = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var connection in _connections)
         {
             IReadOnlyList<Host> hosts;
@@ -84,38 +79,18 @@ public sealed class GetXenHostCommand : XenCmdlet
             }
             foreach (var host in hosts)
             {
-                if (ParameterSetName == VmSet)
+                var wanted = ParameterSetName == VmSet
+                    ? _vmHostRefs.Contains(host.OpaqueRef)
+                    : _identity.Matches(host.Name, host.Uuid);
+                if (wanted)
                 {
-                    if (!_vmHostRefs.Contains(host.OpaqueRef))
-                    {
-                        continue;
-                    }
+                    WriteObject(host);
                 }
-                else if (_uuids.Count > 0)
-                {
-                    if (!_uuids.Contains(host.Uuid))
-                    {
-                        continue;
-                    }
-                    foundUuids.Add(host.Uuid);
-                }
-                else if (!_names.Matches(host.Name))
-                {
-                    continue;
-                }
-                WriteObject(host);
             }
         }
-        foreach (var name in _names.UnmatchedLiterals())
+        foreach (var error in _identity.NotFoundErrors("host", "XenHaHostNotFound"))
         {
-            WriteError(ErrorRecords.NotFound("host", name, "XenHaHostNotFound"));
-        }
-        foreach (var uuid in _uuids)
-        {
-            if (!foundUuids.Contains(uuid))
-            {
-                WriteError(ErrorRecords.NotFoundByUuid("host", uuid, "XenHaHostNotFound"));
-            }
+            WriteError(error);
         }
     }
 }

@@ -21,19 +21,13 @@ public sealed class GetXenPoolCommand : XenCmdlet
     [ValidateNotNull]
     public Connection[]? Connection { get; set; }
 
-    private readonly NameFilter _names = new NameFilter();
+    private readonly IdentityFilter _identity = new IdentityFilter();
     private readonly List<Connection> _connections = new List<Connection>();
 
     protected override void ProcessRecord()
     {
-        _names.Add(Name);
-        foreach (var connection in ResolveConnections(Connection))
-        {
-            if (!_connections.Contains(connection))
-            {
-                _connections.Add(connection);
-            }
-        }
+        _identity.AddNames(Name);
+        AddDistinct(_connections, ResolveConnections(Connection));
     }
 
     protected override void EndProcessing()
@@ -43,7 +37,7 @@ public sealed class GetXenPoolCommand : XenCmdlet
             try
             {
                 var pool = Await(PoolReader.ReadPoolAsync(connection, Cancellation));
-                if (_names.Matches(pool.Name))
+                if (_identity.Matches(pool.Name, pool.Uuid))
                 {
                     WriteObject(pool);
                 }
@@ -53,9 +47,9 @@ public sealed class GetXenPoolCommand : XenCmdlet
                 WriteXenError(e, connection);
             }
         }
-        foreach (var name in _names.UnmatchedLiterals())
+        foreach (var error in _identity.NotFoundErrors("pool", "XenHaPoolNotFound"))
         {
-            WriteError(ErrorRecords.NotFound("pool", name, "XenHaPoolNotFound"));
+            WriteError(error);
         }
     }
 }

@@ -18,10 +18,12 @@ public sealed class GetXenVMCommand : XenCmdlet
     private const string NameSet = "Name";
     private const string UuidSet = "Uuid";
     private const string HostSet = "Host";
+    private const string PoolSet = "Pool";
 
     /// <summary>VM names; wildcards allowed.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = NameSet)]
     [Parameter(Position = 0, ParameterSetName = HostSet)]
+    [Parameter(Position = 0, ParameterSetName = PoolSet)]
     [Alias("name_label")]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
@@ -36,6 +38,11 @@ public sealed class GetXenVMCommand : XenCmdlet
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = HostSet)]
     [ValidateNotNull]
     public new Host[] Host { get; set; } = Array.Empty<Host>();
+
+    /// <summary>The VMs of these pools (from Get-XenPool).</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = PoolSet)]
+    [ValidateNotNull]
+    public Pool[] Pool { get; set; } = Array.Empty<Pool>();
 
     /// <summary>Only VMs in these power states.</summary>
     [Parameter]
@@ -55,37 +62,26 @@ public sealed class GetXenVMCommand : XenCmdlet
     [ValidateNotNull]
     public Connection[]? Connection { get; set; }
 
-    private readonly NameFilter _names = new NameFilter();
-    private readonly HashSet<string> _uuids = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+    private readonly IdentityFilter _identity = new IdentityFilter();
     private readonly HashSet<string> _hostRefs = new HashSet<string>(StringComparer.Ordinal);
     private readonly List<Connection> _connections = new List<Connection>();
 
     protected override void ProcessRecord()
     {
-        _names.Add(Name);
-        foreach (var uuid in Uuid)
-        {
-            _uuids.Add(uuid);
-        }
-        var connections = ParameterSetName == HostSet
-            ? Host.Select(h => h.Connection).ToArray()
+        _identity.AddNames(Name);
+        _identity.AddUuids(Uuid);
+        var connections = ParameterSetName == HostSet ? Host.Select(h => h.Connection).ToArray()
+            : ParameterSetName == PoolSet ? Pool.Select(p => p.Connection).ToArray()
             : ResolveConnections(Connection);
         foreach (var host in Host)
         {
             _hostRefs.Add(host.OpaqueRef);
         }
-        foreach (var connection in connections)
-        {
-            if (!_connections.Contains(connection))
-            {
-                _connections.Add(connection);
-            }
-        }
+        AddDistinct(_connections, connections);
     }
 
     protected override void EndProcessing()
     {
-        var foundUuids = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var connection in _connections)
         {
             IReadOnlyList<Vm> vms;
@@ -100,15 +96,7 @@ public sealed class GetXenVMCommand : XenCmdlet
             }
             foreach (var vm in vms)
             {
-                if (_uuids.Count > 0)
-                {
-                    if (!_uuids.Contains(vm.Uuid))
-                    {
-                        continue;
-                    }
-                    foundUuids.Add(vm.Uuid);
-                }
-                else if (!_names.Matches(vm.Name))
+                if (!_identity.Matches(vm.Name, vm.Uuid))
                 {
                     continue;
                 }
@@ -123,13 +111,9 @@ public sealed class GetXenVMCommand : XenCmdlet
                 WriteObject(vm);
             }
         }
-        foreach (var name in _names.UnmatchedLiterals())
+        foreach (var error in _identity.NotFoundErrors("VM", "XenHaVmNotFound"))
         {
-            WriteError(ErrorRecords.NotFound("VM", name, "XenHaVmNotFound"));
-        }
-        foreach (var uuid in _uuids.Where(u => !foundUuids.Contains(u)))
-        {
-            WriteError(ErrorRecords.NotFoundByUuid("VM", uuid, "XenHaVmNotFound"));
+            WriteError(error);
         }
     }
 }

@@ -68,6 +68,18 @@ public abstract class XenCmdlet : PSCmdlet, IDisposable
         return all;
     }
 
+    /// <summary>Adds connections not yet in the list, keeping their order.</summary>
+    protected static void AddDistinct(List<Connection> list, IEnumerable<Connection> connections)
+    {
+        foreach (var connection in connections)
+        {
+            if (!list.Contains(connection))
+            {
+                list.Add(connection);
+            }
+        }
+    }
+
     /// <summary>The one connection a state-changing cmdlet works on: the given one, else the default.</summary>
     protected Connection ResolveConnection(Connection? given)
     {
