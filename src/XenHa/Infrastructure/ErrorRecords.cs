@@ -23,6 +23,8 @@ internal static class ErrorRecords
                 return new ErrorRecord(protocol, "XenHaProtocolError", ErrorCategory.ProtocolError, target);
             case XenApiException api:
                 return new ErrorRecord(api, api.Code, CategoryOf(api.Kind), target);
+            case TimeoutException timeout:
+                return new ErrorRecord(timeout, "XenHaTimeout", ErrorCategory.OperationTimeout, target);
             default:
                 return new ErrorRecord(exception, "XenHaUnexpectedError", ErrorCategory.NotSpecified, target);
         }

@@ -17,6 +17,12 @@ public abstract class XenCmdlet : PSCmdlet, IDisposable
 
     protected CancellationToken Cancellation => _stop.Token;
 
+    /// <summary>The stop token for helpers that wait on the cmdlet's behalf (task waits, parallel work).</summary>
+    internal CancellationToken StopToken => _stop.Token;
+
+    /// <summary><see cref="Await{T}"/> for helpers.</summary>
+    internal T AwaitCall<T>(Task<T> task) => Await(task);
+
     protected override void StopProcessing() => _stop.Cancel();
 
     public void Dispose()
