@@ -48,6 +48,17 @@ public sealed class GetXenVMCommand : XenCmdlet
     [Parameter]
     public VmPowerState[]? PowerState { get; set; }
 
+    /// <summary>Only VMs with a disk on these storage repositories (names with wildcards, UUIDs or repository objects).</summary>
+    [Parameter]
+    [XenIdentity]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[]? Repository { get; set; }
+
+    /// <summary>Only VMs whose guest tools are in these states (Optimized, NotInstalled...).</summary>
+    [Parameter]
+    public ToolsStatus[]? Tools { get; set; }
+
     /// <summary>Include templates.</summary>
     [Parameter]
     public SwitchParameter IncludeTemplate { get; set; }
@@ -85,9 +96,11 @@ public sealed class GetXenVMCommand : XenCmdlet
         foreach (var connection in _connections)
         {
             IReadOnlyList<Vm> vms;
+            HashSet<string>? onRepository;
             try
             {
                 vms = Await(PoolReader.ReadVmsAsync(connection, IncludeTemplate, IncludeControlDomain, Cancellation));
+                onRepository = Repository == null ? null : Await(VmsOnRepositoriesAsync(connection));
             }
             catch (XenApiException e)
             {
@@ -108,6 +121,14 @@ public sealed class GetXenVMCommand : XenCmdlet
                 {
                     continue;
                 }
+                if (onRepository != null && !onRepository.Contains(vm.OpaqueRef))
+                {
+                    continue;
+                }
+                if (Tools != null && !Tools.Contains(vm.ToolsStatus))
+                {
+                    continue;
+                }
                 WriteObject(vm);
             }
         }
@@ -115,5 +136,53 @@ public sealed class GetXenVMCommand : XenCmdlet
         {
             WriteError(error);
         }
+        foreach (var missing in (Repository ?? Array.Empty<string>())
+                     .Where(r => !WildcardPattern.ContainsWildcardCharacters(r) && !_repositoriesSeen.Contains(r))
+                     .Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            WriteError(ErrorRecords.NotFound("repository", missing, "XenHaRepositoryNotFound"));
+        }
+    }
+
+    private readonly HashSet<string> _repositoriesSeen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The refs of the VMs with a disk on one of the -Repository SRs: one SR, VDI and VBD
+    /// get_all_records each, whatever the number of VMs.
+    /// </summary>
+    private async System.Threading.Tasks.Task<HashSet<string>> VmsOnRepositoriesAsync(Connection connection)
+    {
+        var session = connection.Session;
+        var srs = await session.GetAllRecordsAsync<Sr>(Cancellation).ConfigureAwait(false);
+        var wanted = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var sr in srs)
+        {
+            foreach (var value in Repository!)
+            {
+                var matched = string.Equals(value, sr.Uuid, StringComparison.OrdinalIgnoreCase)
+                    || new WildcardPattern(value, WildcardOptions.IgnoreCase).IsMatch(sr.NameLabel);
+                if (matched)
+                {
+                    _repositoriesSeen.Add(value);
+                    wanted.Add(sr.OpaqueRef);
+                }
+            }
+        }
+        var result = new HashSet<string>(StringComparer.Ordinal);
+        if (wanted.Count == 0)
+        {
+            return result;
+        }
+        var vdis = new HashSet<string>(
+            (await session.GetAllRecordsAsync<Vdi>(Cancellation).ConfigureAwait(false)).Where(v => wanted.Contains(v.SR.OpaqueRef)).Select(v => v.OpaqueRef),
+            StringComparer.Ordinal);
+        foreach (var vbd in await session.GetAllRecordsAsync<Vbd>(Cancellation).ConfigureAwait(false))
+        {
+            if (vdis.Contains(vbd.VDI.OpaqueRef))
+            {
+                result.Add(vbd.VM.OpaqueRef);
+            }
+        }
+        return result;
     }
 }

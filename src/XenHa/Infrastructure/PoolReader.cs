@@ -122,28 +122,34 @@ internal static class PoolReader
         return vms.Select(v =>
         {
             guestMetrics.TryGetValue(v.GuestMetrics.OpaqueRef, out var guest);
-            return new Vm
-            {
-                Name = v.NameLabel,
-                PowerState = v.PowerState,
-                Host = NameOf(hostNames, v.ResidentOn.OpaqueRef),
-                MemoryGB = Math.Round(v.MemoryStaticMax / GiB, 2),
-                CpuCount = v.VCPUsAtStartup,
-                ToolsStatus = ToolsStatusOf(v, guest),
-                ToolsVersion = ToolsVersionOf(guest),
-                IPAddress = IPAddressOf(guest),
-                Affinity = NameOf(hostNames, v.Affinity.OpaqueRef),
-                HaRestartPriority = v.HaRestartPriority,
-                IsTemplate = v.IsATemplate,
-                IsControlDomain = v.IsControlDomain,
-                Description = v.NameDescription,
-                PoolName = connection.PoolName,
-                Uuid = v.Uuid,
-                OpaqueRef = v.OpaqueRef,
-                Connection = connection,
-                Record = v,
-            };
+            return ToVm(connection, v, hostNames, guest);
         }).ToList();
+    }
+
+    /// <summary>The output object for one VM record; hostNames maps host refs to names.</summary>
+    internal static Vm ToVm(Connection connection, Api.Vm v, Dictionary<string, string> hostNames, Api.VmGuestMetrics? guest)
+    {
+        return new Vm
+        {
+            Name = v.NameLabel,
+            PowerState = v.PowerState,
+            Host = NameOf(hostNames, v.ResidentOn.OpaqueRef),
+            MemoryGB = Math.Round(v.MemoryStaticMax / GiB, 2),
+            CpuCount = v.VCPUsAtStartup,
+            ToolsStatus = ToolsStatusOf(v, guest),
+            ToolsVersion = ToolsVersionOf(guest),
+            IPAddress = IPAddressOf(guest),
+            Affinity = NameOf(hostNames, v.Affinity.OpaqueRef),
+            HaRestartPriority = v.HaRestartPriority,
+            IsTemplate = v.IsATemplate,
+            IsControlDomain = v.IsControlDomain,
+            Description = v.NameDescription,
+            PoolName = connection.PoolName,
+            Uuid = v.Uuid,
+            OpaqueRef = v.OpaqueRef,
+            Connection = connection,
+            Record = v,
+        };
     }
 
     private static string NameOf(Dictionary<string, string> names, string opaqueRef) =>
