@@ -26,6 +26,18 @@ usage: xensim [options]
   --memory-gb N        memory per host in GiB (default 256)
   --cpus N             CPUs per host (default 16)
   --speed F            simulated clock speed factor (default 1)
+  --nfs SERVER:/PATH[,SIZE-GB]
+                       an NFS export (repeatable; replaces the default exports; default size 2048)
+  --iscsi ADDR[:PORT],IQN,SIZE-GB[+SIZE-GB...][,CHAPUSER:CHAPPASSWORD]
+                       an iSCSI target with one LUN per size (repeatable; replaces the default target)
+  --cifs //SERVER/SHARE[,USER:PASSWORD]
+                       an SMB share for ISO libraries (repeatable; replaces the default share)
+  --no-default-storage seed no storage except what --nfs/--iscsi/--cifs give
+  --free-edition       unlicensed hosts: pools limited to 3 hosts (LICENCE_RESTRICTION on join)
+Default storage (addresses from 192.0.2.0/24, never contacted; nas01, san01, fs01 resolve to them):
+  NFS   nas01 = 192.0.2.10: /export/xen 2 TiB, /export/iso 500 GiB (ISO files), /export/empty 100 GiB
+  iSCSI san01 = 192.0.2.20:3260 iqn.2026-11.local.lab:storage.target01, LUN 0 500 GiB, 1 1 TiB, 2 100 GiB, no CHAP
+  SMB   fs01 = 192.0.2.30: //192.0.2.30/isos user isouser password isopass (ISO files)
   --parent-pid PID     exit when that process ends (so a crashed test run leaves no simulator)
   --list-methods       print the implemented XenAPI methods and exit
   --help               this text
@@ -175,6 +187,11 @@ Prints one line to stdout when ready:
                     if (!(o.Speed > 0)) throw new ArgumentException("--speed must be > 0");
                     break;
                 case "--parent-pid": o.ParentPid = NextInt(); break;
+                case "--nfs": o.Farm.Nfs.Add(Next()); break;
+                case "--iscsi": o.Farm.Iscsi.Add(Next()); break;
+                case "--cifs": o.Farm.Cifs.Add(Next()); break;
+                case "--no-default-storage": o.Farm.NoDefaultStorage = true; break;
+                case "--free-edition": o.Farm.FreeEdition = true; break;
                 case "--list-methods": list = true; break;
                 case "--help":
                 case "-h": throw new HelpRequested();

@@ -68,7 +68,7 @@ internal static class FarmBuilder
         }
     }
 
-    private static Rec Network(Db db) => db.Create("network", new Dictionary<string, object?>
+    internal static Rec Network(Db db) => db.Create("network", new Dictionary<string, object?>
     {
         ["name_label"] = "Pool-wide network associated with eth0",
         ["bridge"] = "xenbr0",
@@ -83,7 +83,7 @@ internal static class FarmBuilder
         _ => ("8.4.0", "3.4.0", "XenServer", "24.39", "nile"),
     };
 
-    private static Dictionary<string, object?> CpuInfo(int cpus) => new()
+    internal static Dictionary<string, object?> CpuInfo(int cpus) => new()
     {
         ["cpu_count"] = cpus.ToString(CultureInfo.InvariantCulture),
         ["socket_count"] = "1",
@@ -98,7 +98,7 @@ internal static class FarmBuilder
         ["features_hvm"] = "1fcbfbff-f7fa3223-2d93fbff-00000523-0000000f-219c07ab-0000000c-00000000-00101000-bc004400-00000000-00000000-00000000-00000000-00000000-00000000-00000000-00000000",
     };
 
-    private static Dictionary<string, object?> Restrictions() => new()
+    internal static Dictionary<string, object?> Restrictions() => new()
     {
         ["restrict_xen_motion"] = "false",
         ["restrict_pool_size"] = "false",
@@ -109,7 +109,7 @@ internal static class FarmBuilder
         ["restrict_storage_xen_motion"] = "false",
     };
 
-    private static Rec Host(SimFarm farm, Db db, int k, string address, Rec net)
+    internal static Rec Host(SimFarm farm, Db db, int k, string address, Rec net)
     {
         var o = farm.Options;
         var v = Version(o.ApiVersion);
@@ -300,7 +300,7 @@ internal static class FarmBuilder
         ("Other install media", "other", true, 1, 16),
     };
 
-    private static void Templates(Db db)
+    internal static void Templates(Db db)
     {
         foreach (var t in TemplateList)
         {

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 
 namespace XenHa.Simulator.Farm;
 
@@ -22,6 +23,21 @@ public sealed class FarmOptions
     /// <summary>Guest VMs per host in the pooled-with-vms preset.</summary>
     public int VmsPerHost { get; set; } = 2;
 
+    /// <summary>NFS exports SERVER:/PATH[,SIZE-GB] (replace the default NAS exports when any is given).</summary>
+    public List<string> Nfs { get; } = new();
+
+    /// <summary>iSCSI targets ADDRESS[:PORT],IQN,SIZE-GB[+SIZE-GB...][,CHAPUSER:CHAPPASSWORD].</summary>
+    public List<string> Iscsi { get; } = new();
+
+    /// <summary>SMB shares //SERVER/SHARE[,USER:PASSWORD].</summary>
+    public List<string> Cifs { get; } = new();
+
+    /// <summary>No default storage back-ends (only the ones given explicitly).</summary>
+    public bool NoDefaultStorage { get; set; }
+
+    /// <summary>Unlicensed free edition: pools are limited to 3 hosts (LICENCE_RESTRICTION ["Pool_size"] on join).</summary>
+    public bool FreeEdition { get; set; }
+
     public static readonly string[] Presets = { "none", "pooled", "pooled-with-vms" };
 
     public static readonly string[] ApiVersions = { "1.7", "2.15", "2.21" };
@@ -33,5 +49,6 @@ public sealed class FarmOptions
         if (Array.IndexOf(ApiVersions, ApiVersion) < 0) throw new ArgumentException("unsupported API version " + ApiVersion);
         if (MemoryGb < 8) throw new ArgumentException("--memory-gb must be >= 8");
         if (Cpus < 1) throw new ArgumentException("--cpus must be >= 1");
+        _ = Storage.StorageBackends.FromOptions(this);
     }
 }

@@ -16,7 +16,11 @@ internal sealed class SimFarm
         Clock = clock;
         Methods = MethodTable.Build();
         Tasks = new TaskEngine(this);
+        Storage = Simulator.Storage.StorageBackends.FromOptions(options);
     }
+
+    /// <summary>NAS exports, iSCSI LUNs and SMB shares shared by every pool of the farm.</summary>
+    public Simulator.Storage.StorageBackends Storage { get; }
 
     /// <summary>Every handler runs under this one lock (event.from waits on it with Monitor.Wait, releasing it).</summary>
     public object Lock { get; } = new();

@@ -37,6 +37,8 @@ internal sealed class MethodTable
         EventHandlers.Register(t);
         TaskHandlers.Register(t);
         PoolHandlers.Register(t);
+        SrHandlers.Register(t);
+        PbdHandlers.Register(t);
         HostHandlers.Register(t);
         VmHandlers.Register(t);
         return t;

@@ -482,6 +482,11 @@ parent r:session
 originator s
 client_certificate b
 
+class secret async
+uuid s
+value s rw
+other_config M rw
+
 class message events
 uuid s
 name s
