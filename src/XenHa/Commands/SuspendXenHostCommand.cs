@@ -1,0 +1,133 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using XenHa.Client;
+using XenHa.Infrastructure;
+using Api = XenHa.Client;
+
+namespace XenHa.Commands;
+
+/// <summary>
+/// Puts hosts into maintenance mode as XenCenter does: checks that every VM can leave, disables the
+/// host, marks it MAINTENANCE_MODE, live-migrates its VMs away (host.evacuate) and, for the
+/// coordinator, hands the role to another member. Records which VMs left, for Resume-XenHost -Failback.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Suspend, "XenHost", DefaultParameterSetName = NameSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(Host))]
+public sealed class SuspendXenHostCommand : XenCmdlet
+{
+    private const string NameSet = "Name";
+    private const string InputObjectSet = "InputObject";
+
+    /// <summary>Host names or UUIDs; wildcards allowed.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = NameSet)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[] Name { get; set; } = Array.Empty<string>();
+
+    /// <summary>Hosts from Get-XenHost.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
+    [ValidateNotNull]
+    public Host[] InputObject { get; set; } = Array.Empty<Host>();
+
+    /// <summary>
+    /// The pool's credentials, used to log in again after the coordinator role moves. Without it the
+    /// coordinator stays coordinator (disabled and evacuated) and a warning says so.
+    /// </summary>
+    [Parameter]
+    [Credential]
+    [ValidateNotNull]
+    public PSCredential? Credential { get; set; }
+
+    /// <summary>The member that becomes coordinator when the host is the coordinator; the enabled host with the most free memory by default.</summary>
+    [Parameter]
+    [XenIdentity]
+    [ValidateNotNullOrEmpty]
+    public string? NewCoordinator { get; set; }
+
+    /// <summary>Return the host, refreshed.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    /// <summary>How long the evacuation may take, in seconds.</summary>
+    [Parameter]
+    [ValidateRange(1, 86400)]
+    public int TimeoutSeconds { get; set; } = 3600;
+
+    /// <summary>The connection to use with -Name; the default connection if omitted.</summary>
+    [Parameter(ParameterSetName = NameSet)]
+    [ValidateNotNull]
+    public Connection? Connection { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        foreach (var (connection, host) in HostTargets.Resolve(this, ParameterSetName == NameSet ? Name : null, InputObject,
+                     ParameterSetName == NameSet ? ResolveConnection(Connection) : null))
+        {
+            Suspend(connection, host);
+        }
+    }
+
+    private void Suspend(Connection connection, Api.Host host)
+    {
+        var maintenance = new HostMaintenance(this, connection);
+        var isCoordinator = connection.Session.CoordinatorRef.OpaqueRef == host.OpaqueRef;
+
+        // Every check before any change.
+        maintenance.AssertCanEvacuate(host);
+        var vms = maintenance.ResidentVms(host);
+        var plan = maintenance.Plan(host, vms);
+        Api.Host? successor = null;
+        if (isCoordinator && Credential != null)
+        {
+            successor = maintenance.ChooseCoordinator(host, NewCoordinator, out var why);
+            if (successor == null)
+            {
+                ThrowTerminatingError(new ErrorRecord(
+                    new InvalidOperationException($"{host.NameLabel} is the pool coordinator and no member can take the role over: {why} Nothing was changed."),
+                    "XenHaNoNewCoordinator", ErrorCategory.InvalidOperation, host.NameLabel));
+            }
+        }
+
+        var description = Describe(host, plan, successor, isCoordinator);
+        if (!ShouldProcess(description, description + Environment.NewLine + "Continue?", "Suspend-XenHost"))
+        {
+            return;
+        }
+
+        maintenance.DisableAndEvacuate(host, vms, mark: true, TimeSpan.FromSeconds(TimeoutSeconds));
+        if (successor != null)
+        {
+            maintenance.HandOver(successor, Credential!, TimeSpan.FromSeconds(TimeoutSeconds));
+        }
+        else if (isCoordinator)
+        {
+            WriteWarning($"{host.NameLabel} is in maintenance mode but is still the pool coordinator. To hand the role over as XenCenter does, run Suspend-XenHost {host.NameLabel} -Credential <pool credentials> again.");
+        }
+
+        if (PassThru)
+        {
+            WriteObject(HostResolver.Refresh(this, maintenance.Connection, host.OpaqueRef, Cancellation));
+        }
+    }
+
+    private static string Describe(Api.Host host, IReadOnlyList<(Api.Vm Vm, string Target)> plan, Api.Host? successor, bool isCoordinator)
+    {
+        var lines = new List<string>
+        {
+            $"Put {host.NameLabel} into maintenance mode: disable it, mark it MAINTENANCE_MODE, and live-migrate {plan.Count} VM(s) away" +
+            (plan.Count == 0 ? "." : " (expected placement; xapi makes the final choice):"),
+        };
+        lines.AddRange(plan.Select(p => $"  {p.Vm.NameLabel} -> {p.Target}"));
+        if (successor != null)
+        {
+            lines.Add($"  then hand the coordinator role to {successor.NameLabel} and reconnect to it.");
+        }
+        else if (isCoordinator)
+        {
+            lines.Add("  The host stays pool coordinator (no -Credential to reconnect after a hand-over).");
+        }
+        return string.Join(Environment.NewLine, lines);
+    }
+}
