@@ -291,48 +291,8 @@ internal static class FarmBuilder
         db.Touch(m);
     }
 
-    private static readonly (string Name, string Os, bool Hvm, long MemGb, int Disk)[] TemplateList =
-    {
-        ("Debian Bookworm 12", "debian", false, 1, 10),
-        ("CentOS Stream 9", "centos", true, 2, 10),
-        ("Windows Server 2022 (64-bit)", "windows", true, 4, 32),
-        ("Windows 10 (64-bit)", "windows", true, 4, 32),
-        ("Other install media", "other", true, 1, 16),
-    };
-
-    internal static void Templates(Db db)
-    {
-        foreach (var t in TemplateList)
-        {
-            var vm = db.Create("VM", new Dictionary<string, object?>
-            {
-                ["name_label"] = t.Name,
-                ["name_description"] = "Template which allows VM installation from install media",
-                ["is_a_template"] = true,
-                ["is_default_template"] = true,
-                ["memory_static_max"] = t.MemGb * GiB,
-                ["memory_dynamic_max"] = t.MemGb * GiB,
-                ["memory_dynamic_min"] = t.MemGb * GiB,
-                ["memory_static_min"] = 512 * MiB,
-                ["VCPUs_max"] = 1L,
-                ["VCPUs_at_startup"] = 1L,
-                ["HVM_boot_policy"] = "BIOS order",
-                ["HVM_boot_params"] = new Dictionary<string, object?> { ["order"] = "cdn" },
-                ["platform"] = new Dictionary<string, object?> { ["viridian"] = t.Os == "windows" ? "true" : "false", ["nx"] = "true", ["acpi"] = "1", ["apic"] = "true", ["pae"] = "true" },
-                ["domain_type"] = t.Hvm ? "hvm" : "pv",
-                ["other_config"] = new Dictionary<string, object?>
-                {
-                    ["default_template"] = "true",
-                    ["install-methods"] = "cdrom,nfs,http,ftp",
-                    ["linux_template"] = t.Os is "debian" or "centos" ? "true" : "false",
-                    ["disks"] = $"<provision><disk device=\"0\" size=\"{t.Disk * GiB}\" sr=\"\" bootable=\"true\" type=\"system\"/></provision>",
-                },
-                ["recommendations"] = "<restrictions><restriction field=\"memory-static-max\" max=\"137438953472\" /><restriction field=\"vcpus-max\" max=\"32\" /></restrictions>",
-                ["user_version"] = 1L,
-            });
-            _ = vm;
-        }
-    }
+    /// <summary>Seeds the built-in templates (see Farm/Templates.cs).</summary>
+    internal static void Templates(Db db) => XenHa.Simulator.Farm.Templates.Seed(db);
 
     private static void GuestVm(SimFarm farm, Db db, Rec host, Rec net, int v)
     {
@@ -342,6 +302,7 @@ internal static class FarmBuilder
         var vm = NewVm(farm, db, name, 2 * GiB, 2, linux ? "pv" : "hvm");
         vm.Fields["affinity"] = host.Ref;
         vm.Fields["other_config"] = new Dictionary<string, object?> { ["base_template_name"] = linux ? "Debian Bookworm 12" : "Windows Server 2022 (64-bit)" };
+        if (linux) vm.Map("other_config")[GuestAgent.ToolsKey] = "true";
         var sr = db.All("SR").First(s => s.Str("name_label") == "Local storage" && db.All("PBD").Any(p => p.Str("SR") == s.Ref && p.Str("host") == host.Ref));
         var vdi = db.Create("VDI", new Dictionary<string, object?>
         {

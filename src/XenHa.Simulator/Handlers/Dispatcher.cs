@@ -73,6 +73,7 @@ internal static class Dispatcher
 
         if (isAsync && !spec.Async) throw new XenApiException("MESSAGE_METHOD_UNKNOWN", method);
 
+        Tasks.PendingLong? pending;
         lock (farm.Lock)
         {
             var (db, host) = Endpoint(farm, localAddress);
@@ -98,8 +99,13 @@ internal static class Dispatcher
                 IsAsync = isAsync,
             };
             if (isAsync) return new CallResult(farm.Tasks.StartAsync(call, spec), null);
-            return new CallResult(spec.Body(call), null);
+            var value = farm.Tasks.Begin(call, spec);
+            if (value is not Tasks.PendingLong p) return new CallResult(value, null);
+            pending = p;
         }
+
+        // A long message: its body waits on the simulated clock without the farm lock.
+        return new CallResult(farm.Tasks.Finish(pending), null);
     }
 
     /// <summary>Session-less calls on a supporter: only the whitelist (slave_local_login) answers.</summary>

@@ -41,6 +41,9 @@ internal sealed class MethodTable
         PbdHandlers.Register(t);
         HostHandlers.Register(t);
         VmHandlers.Register(t);
+        VdiHandlers.Register(t);
+        VbdHandlers.Register(t);
+        VifHandlers.Register(t);
         return t;
     }
 }

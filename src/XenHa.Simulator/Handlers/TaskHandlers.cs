@@ -24,7 +24,7 @@ internal static class TaskHandlers
             var task = call.Obj("task", 0);
             if (!task.List("allowed_operations").Contains("cancel"))
                 throw new XenApiException("OPERATION_NOT_ALLOWED", "task " + task.Ref + " does not allow cancel");
-            call.Farm.Tasks.Finish(call.Db, task, "cancelled");
+            call.Farm.Tasks.Cancel(call.Db, task);
             return null;
         });
         t.Add("task.set_status", 2, call =>
