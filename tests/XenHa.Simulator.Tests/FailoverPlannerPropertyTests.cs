@@ -178,6 +178,44 @@ public sealed class FailoverPlannerPropertyTests
         }, iter: 400, print: t => $"{t.Item1} n={t.Item2}");
     }
 
+    /// <summary>
+    /// (d) Exactness of the exhaustive heuristic: where xapi picks it, "plan for n" holds exactly when the offline protected
+    /// VMs can be started, none is non-agile, and every ordered sequence of n failures survives the simulation (the
+    /// converse of (a): the planner is not merely safe but says no only when some failure order really loses a VM).
+    /// </summary>
+    [Fact]
+    public void ExhaustivePlanForN_IsExactlyEverySequenceSurviving()
+    {
+        GenPool.Select(Gen.Int[0, 5]).Sample((spec, nRaw) =>
+        {
+            var pool = Build(spec);
+            var usableCount = pool.Hosts.Count(Usable);
+            var n = Math.Min(nRaw, usableCount);
+            if (FailoverPlanner.ChooseHeuristic(pool.Hosts.Count, n) != PlannerHeuristic.Exhaustive) return;
+            var status = pool.Planner().PlanExists(n);
+
+            var expected = pool.Vms.All(v => !v.Protected || v.AgilityError is null)
+                && RestartOfflineProtectedVms(pool, new HashSet<string>());
+            if (expected)
+            {
+                var usable = pool.Hosts.Where(Usable).Select(h => h.Name).ToList();
+                expected = Sequences(usable, n).All(sequence =>
+                {
+                    var world = Clone(pool);
+                    var failed = new HashSet<string>();
+                    foreach (var host in sequence)
+                    {
+                        failed.Add(host);
+                        Fail(world, host);
+                        if (!RestartOfflineProtectedVms(world, failed)) return false;
+                    }
+                    return true;
+                });
+            }
+            Assert.Equal(expected, status == PlanStatus.PlanExistsForAllVms);
+        }, iter: 600, print: t => $"{t.Item1} n={t.Item2}");
+    }
+
     /// <summary>(b) Max ntol is monotone: a plan exists for every 1 ≤ n ≤ max and for no n above it.</summary>
     [Fact]
     public void MaxNtol_IsMonotone()
