@@ -58,7 +58,18 @@ public sealed class ResumeXenHostCommand : XenCmdlet
         foreach (var (connection, host) in HostTargets.Resolve(this, ParameterSetName == NameSet ? Name : null, InputObject,
                      ParameterSetName == NameSet ? ResolveConnection(Connection) : null))
         {
-            Resume(connection, host);
+            try
+            {
+                Resume(connection, host);
+            }
+            catch (XenApiException e)
+            {
+                WriteXenError(e, host.NameLabel);
+            }
+            catch (TimeoutException e)
+            {
+                WriteXenError(e, host.NameLabel);
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 using System;
 using System.Management.Automation;
+using XenHa.Client;
 using XenHa.Infrastructure;
 
 namespace XenHa.Commands;
@@ -64,7 +65,21 @@ public sealed class StopXenHostCommand : XenCmdlet
                 NewCoordinator = NewCoordinator,
                 PowerTimeout = TimeSpan.FromSeconds(TimeoutSeconds),
             };
-            var used = power.Run(connection, host, ShouldProcess);
+            Connection? used;
+            try
+            {
+                used = power.Run(connection, host, ShouldProcess);
+            }
+            catch (XenApiException e)
+            {
+                WriteXenError(e, host.NameLabel);
+                continue;
+            }
+            catch (TimeoutException e)
+            {
+                WriteXenError(e, host.NameLabel);
+                continue;
+            }
             if (PassThru && used != null)
             {
                 WriteObject(HostResolver.Refresh(this, used, host.OpaqueRef, Cancellation));

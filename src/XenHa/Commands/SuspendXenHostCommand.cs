@@ -65,7 +65,18 @@ public sealed class SuspendXenHostCommand : XenCmdlet
         foreach (var (connection, host) in HostTargets.Resolve(this, ParameterSetName == NameSet ? Name : null, InputObject,
                      ParameterSetName == NameSet ? ResolveConnection(Connection) : null))
         {
-            Suspend(connection, host);
+            try
+            {
+                Suspend(connection, host);
+            }
+            catch (XenApiException e)
+            {
+                WriteXenError(e, host.NameLabel);
+            }
+            catch (TimeoutException e)
+            {
+                WriteXenError(e, host.NameLabel);
+            }
         }
     }
 

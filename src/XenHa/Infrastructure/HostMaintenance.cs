@@ -243,8 +243,15 @@ internal sealed class HostMaintenance
         _cmdlet.WriteVerbose($"Handing the coordinator role to {newCoordinator.NameLabel}.");
         var task = _cmdlet.AwaitCall(Session.CallAsync<XenRef<XenTask>>("Async.pool.designate_new_master", Stop,
             new XenRef<Api.Host>(newCoordinator.OpaqueRef)));
-        new TaskWaiter(_cmdlet, Connection) { Activity = $"Handing the coordinator role to {newCoordinator.NameLabel}", ActivityId = 20, Timeout = timeout, CancelOnStop = false }
-            .Wait(task, "Designating the new coordinator");
+        try
+        {
+            new TaskWaiter(_cmdlet, Connection) { Activity = $"Handing the coordinator role to {newCoordinator.NameLabel}", ActivityId = 20, Timeout = timeout, CancelOnStop = false }
+                .Wait(task, "Designating the new coordinator");
+        }
+        catch (XenApiException e) when (e.Code == "HOST_IS_SLAVE")
+        {
+            // The old coordinator already answers as a member: the role has moved, and this session with it.
+        }
         var old = Connection;
         var options = new XenSessionOptions { Originator = "XenHa/" + Commands.ConnectXenPoolCommand.ModuleVersion };
         var network = credential.GetNetworkCredential();
