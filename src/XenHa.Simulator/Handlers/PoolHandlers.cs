@@ -136,7 +136,8 @@ internal static class PoolHandlers
         moved.AddRange(srs);
         moved.AddRange(pbds);
         moved.AddRange(jdb.All("VDI").Where(v => srs.Any(s => s.Ref == v.Str("SR"))));
-        moved.AddRange(jdb.All("secret"));
+        var poolSecrets = new[] { SimFarm.Pool(jdb).Str("telemetry_uuid"), SimFarm.Pool(jdb).Str("repository_proxy_password") };
+        moved.AddRange(jdb.All("secret").Where(x => !poolSecrets.Contains(x.Ref)));
         if (jdb.TryGet("VM", joiner.Str("control_domain")) is { } dom0)
         {
             moved.Add(dom0);
@@ -278,6 +279,7 @@ internal static class PoolHandlers
             ["crash_dump_SR"] = localSr.Ref,
             ["restrictions"] = FarmBuilder.Restrictions(),
             ["cpu_info"] = FarmBuilder.CpuInfo(farm.Options.Cpus),
+            ["telemetry_uuid"] = db.Create("secret", new Dictionary<string, object?> { ["value"] = Wire.NewUuid() }).Ref,
             ["other_config"] = new Dictionary<string, object?> { ["memory-ratio-hvm"] = "0.25", ["memory-ratio-pv"] = "0.25" },
         });
         FarmBuilder.Templates(db);
