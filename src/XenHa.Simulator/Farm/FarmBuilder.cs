@@ -51,6 +51,7 @@ internal static class FarmBuilder
                         ["crash_dump_SR"] = localSr.Ref,
                         ["restrictions"] = Restrictions(),
                         ["cpu_info"] = CpuInfo(o.Cpus),
+                        ["telemetry_uuid"] = db.Create("secret", new Dictionary<string, object?> { ["value"] = Wire.NewUuid() }).Ref,
                         ["other_config"] = new Dictionary<string, object?> { ["memory-ratio-hvm"] = "0.25", ["memory-ratio-pv"] = "0.25" },
                     });
                     Templates(db);
