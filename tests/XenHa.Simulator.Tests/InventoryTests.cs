@@ -168,7 +168,7 @@ public sealed class InventoryTests : IClassFixture<PooledFarm>
         Assert.Equal("xennode01", (await c.ResultAsync("host.get_name_label", s, pool.Value.GetProperty("master").GetString())).GetString());
         var vms = (await c.ResultAsync("VM.get_all_records", s)).EnumerateObject().Select(p => p.Value).ToList();
         Assert.Equal(6, vms.Count(v => !v.GetProperty("is_a_template").GetBoolean() && !v.GetProperty("is_control_domain").GetBoolean()));
-        Assert.Equal(5, vms.Count(v => v.GetProperty("is_default_template").GetBoolean()));
+        Assert.Equal(8, vms.Count(v => v.GetProperty("is_default_template").GetBoolean()));
         var running = vms.First(v => v.GetProperty("name_label").GetString() == "xennode01-vm1");
         Assert.Contains("clean_shutdown", running.GetProperty("allowed_operations").EnumerateArray().Select(x => x.GetString()));
         Assert.DoesNotContain("start", running.GetProperty("allowed_operations").EnumerateArray().Select(x => x.GetString()));

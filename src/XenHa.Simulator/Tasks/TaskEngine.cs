@@ -75,7 +75,7 @@ internal sealed class TaskEngine
         lock (_farm.Lock)
         {
             if (!IsPending(call.Db, task)) return;
-            SetProgress(call.Db, task, 0.05);
+            SetProgress(call.Db, task, 0.5);
         }
 
         await _farm.Clock.Delay(StepDelay).ConfigureAwait(false);
