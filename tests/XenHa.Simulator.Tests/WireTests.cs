@@ -199,4 +199,16 @@ public sealed class WireTests : IClassFixture<PooledFarm>
         Assert.Equal(JsonValueKind.Number, mem.ValueKind);
         Assert.Equal(2L * 1024 * 1024 * 1024, mem.GetInt64());
     }
+
+    [Fact]
+    public async Task Json_int_arguments_arrive_as_ints()
+    {
+        using var c = Client();
+        var s = await c.LoginAsync();
+        var vm = (await c.ResultAsync("VM.get_by_name_label", s, "xennode01-vm2"))[0].GetString()!;
+        // A bare JSON number must bind to an int parameter (xapi's Intlit), not become a float.
+        var raw = (await c.PostAsync("/jsonrpc", $"{{\"jsonrpc\":\"2.0\",\"method\":\"VM.set_VCPUs_max\",\"params\":[\"{s}\",\"{vm}\",4],\"id\":1}}", "application/json")).Body;
+        Assert.DoesNotContain("error", raw);
+        Assert.Equal(4L, (await c.ResultAsync("VM.get_VCPUs_max", s, vm)).GetInt64());
+    }
 }
