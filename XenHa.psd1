@@ -55,6 +55,12 @@
         'Invoke-XenApi'
         'Start-XenSimulator'
         'Stop-XenSimulator'
+        'Get-XenSimulatorState'
+        'Stop-XenSimulatorHost'
+        'Start-XenSimulatorHost'
+        'Add-XenSimulatorFault'
+        'Get-XenSimulatorFault'
+        'Remove-XenSimulatorFault'
     )
     FunctionsToExport      = @()
     VariablesToExport      = @()

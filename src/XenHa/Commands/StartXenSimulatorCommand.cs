@@ -114,6 +114,9 @@ public sealed class StartXenSimulatorCommand : XenCmdlet
         };
         // The password goes through the environment, never the command line others can read.
         startInfo.Environment["XENHA_SIM_PASSWORD"] = credential.GetNetworkCredential().Password;
+        // The control-plane token too: only this session can pull the power on its simulated hosts.
+        var controlToken = RandomHex(32);
+        startInfo.Environment["XENHA_SIM_CONTROL_TOKEN"] = controlToken;
 
         WriteVerbose($"Starting {startInfo.FileName} {startInfo.Arguments}");
         var process = Process.Start(startInfo)!;
@@ -133,9 +136,15 @@ public sealed class StartXenSimulatorCommand : XenCmdlet
         var fields = ParseReadyLine(ready);
         fields.TryGetValue("hosts", out var hosts);
         fields.TryGetValue("thumbprint", out var thumbprint);
+        fields.TryGetValue("control", out var controlUrl);
+        // A token on the ready line means the simulator generated its own (it ignored ours).
+        if (fields.TryGetValue("token", out var announcedToken) && announcedToken.Length > 0)
+        {
+            controlToken = announcedToken;
+        }
         var instance = new SimulatorInstance(process, fields["url"],
             (hosts ?? fields["url"]).Split(new[] { ',' }, StringSplitOptions.RemoveEmptyEntries),
-            thumbprint ?? "", credential, HostCount, Preset);
+            thumbprint ?? "", credential, HostCount, Preset, controlUrl ?? "", controlToken);
         // Keep draining stdout so the child never blocks on a full pipe.
         _ = DrainAsync(process.StandardOutput);
         SimulatorProcesses.Add(instance);
@@ -202,7 +211,10 @@ public sealed class StartXenSimulatorCommand : XenCmdlet
         string tail;
         lock (errors)
         {
-            tail = string.Join(Environment.NewLine, errors.Skip(Math.Max(0, errors.Count - 20)));
+            // xensim's own complaints ("xensim: ...") come first, then the last lines (usage, traces).
+            var own = errors.Where(e => e.StartsWith("xensim:", StringComparison.Ordinal)).Take(5);
+            var last = errors.Skip(Math.Max(0, errors.Count - 20)).Where(e => !e.StartsWith("xensim:", StringComparison.Ordinal));
+            tail = string.Join(Environment.NewLine, own.Concat(last));
         }
         var exitCode = process.HasExited ? " (exit code " + process.ExitCode + ")" : "";
         ThrowTerminatingError(new ErrorRecord(
@@ -244,7 +256,7 @@ public sealed class StartXenSimulatorCommand : XenCmdlet
         }
     }
 
-    /// <summary>Parses "XENHA_SIM_READY url=... hosts=a,b pid=1 [thumbprint=...]".</summary>
+    /// <summary>Parses "XENHA_SIM_READY url=... hosts=a,b pid=1 [thumbprint=...] [control=...] [token=...]".</summary>
     internal static Dictionary<string, string> ParseReadyLine(string line)
     {
         var fields = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -290,6 +302,16 @@ public sealed class StartXenSimulatorCommand : XenCmdlet
         argument.Length > 0 && argument.IndexOfAny(new[] { ' ', '"', '\t' }) < 0
             ? argument
             : "\"" + argument.Replace("\"", "\\\"") + "\"";
+
+    private static string RandomHex(int bytes)
+    {
+        var buffer = new byte[bytes];
+        using (var rng = RandomNumberGenerator.Create())
+        {
+            rng.GetBytes(buffer);
+        }
+        return string.Concat(buffer.Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
+    }
 
     private static SecureString RandomPassword()
     {

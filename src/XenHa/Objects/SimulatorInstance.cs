@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Management.Automation;
+using XenHa.Infrastructure;
 
 namespace XenHa;
 
@@ -9,8 +10,13 @@ namespace XenHa;
 public sealed class SimulatorInstance
 {
     internal SimulatorInstance(Process process, string url, IReadOnlyList<string> hostUrls, string thumbprint,
-        PSCredential credential, int hostCount, string preset)
+        PSCredential credential, int hostCount, string preset, string controlUrl = "", string controlToken = "")
     {
+        ControlUrl = controlUrl;
+        if (controlUrl.Length > 0 && controlToken.Length > 0 && Uri.TryCreate(controlUrl, UriKind.Absolute, out var controlUri))
+        {
+            Control = new SimulatorControl(controlUri, controlToken);
+        }
         Process = process;
         Url = url;
         HostUrls = hostUrls;
@@ -38,6 +44,12 @@ public sealed class SimulatorInstance
     /// <summary>The root credential the simulated hosts accept.</summary>
     public PSCredential Credential { get; }
 
+    /// <summary>
+    /// The simulator's control plane (power, partitions, storage loss, call faults), used by the
+    /// *-XenSimulatorHost and *-XenSimulatorFault cmdlets; "" when this xensim has none. Its token stays private.
+    /// </summary>
+    public string ControlUrl { get; }
+
     public int ProcessId { get; }
 
     public DateTime StartTime { get; }
@@ -45,6 +57,9 @@ public sealed class SimulatorInstance
     public bool HasExited => Process.HasExited;
 
     internal Process Process { get; }
+
+    /// <summary>The control-plane client (holds the bearer token); null without a control plane.</summary>
+    internal SimulatorControl? Control { get; }
 
     internal List<string> ErrorLines { get; } = new List<string>();
 
