@@ -252,6 +252,11 @@ Describe 'Start-XenVM' {
         New-TestVM -Name 'local01' | Out-Null
         { Start-XenVM 'local01' -Host xennode03 -Confirm:$false -ErrorAction Stop } |
             Should -Throw -ErrorId 'VM_REQUIRES_SR,XenHa.Commands.StartXenVMCommand'
+        Start-XenVM 'local01' -Host xennode03 -Confirm:$false -ErrorVariable failure -ErrorAction SilentlyContinue
+        # The message names the VM and the repository, not their references.
+        $failure[0].ErrorDetails.Message | Should -Match "'local01'"
+        $failure[0].ErrorDetails.Message | Should -Match "'Local storage'"
+        $failure[0].ErrorDetails.Message | Should -Not -Match 'OpaqueRef'
         (Get-XenVM 'local01').PowerState | Should -Be 'Halted'
     }
 
@@ -535,6 +540,7 @@ Describe 'Get-XenVM filters' {
     It 'returns the VMs with a disk on a repository' {
         (Get-XenVM -Repository 'NFS VM storage').Name | Sort-Object | Should -Be @('halted-nfs', 'on-nfs')
         (Get-XenVM -Repository 'NFS*' -PowerState Running).Name | Should -Be 'on-nfs'
+        (Get-XenVM -Repository (Get-XenRepository 'NFS VM storage')).Name | Sort-Object | Should -Be @('halted-nfs', 'on-nfs')
     }
 
     It 'reports a repository name that matches nothing' {
@@ -580,5 +586,39 @@ Describe 'Article steps 5-6: a Linux and a Windows VM on shared storage, no home
         $windows.ToolsStatus | Should -Be 'NotInstalled'
         $windows.ToolsVersion | Should -Be ''
         (Get-XenVM -Repository 'NFS virtual disk storage').Name | Sort-Object | Should -Be @('fedora01', 'winxp01')
+    }
+}
+
+Describe 'Stopping New-XenVM with Ctrl+C' {
+    BeforeAll {
+        # Normal clock speed, so the creation takes long enough to be stopped half-way.
+        $script:sim = Start-XenSimulator -HostCount 2 -Preset pooled
+        $script:connection = Connect-XenPool -Server $script:sim.Url -Credential $script:sim.Credential
+    }
+    AfterAll { Stop-TestPool }
+
+    It 'removes the partly created VM and its disks, and says so' {
+        $vmsBefore = @(Get-RawRecords VM).Count
+        $vdisBefore = @(Get-RawRecords VDI).Count
+        $ps = [powershell]::Create()
+        $null = $ps.AddScript({
+                param($ModulePath, $Connection)
+                Import-Module $ModulePath
+                New-XenVM -Name 'stopped01' -Template 'Windows 10 (64-bit)' -Connection $Connection -Confirm:$false
+            }).AddArgument($modulePath).AddArgument($connection)
+        $async = $ps.BeginInvoke()
+        try {
+            # Stop once the clone exists, while the disks are being provisioned.
+            Wait-Until { @(Get-RawRecords VM | Where-Object name_label -EQ 'stopped01').Count -gt 0 }
+            $ps.Stop()
+            # The pipeline stops; the warning saying what was removed goes straight to the console.
+            { $ps.EndInvoke($async) } | Should -Throw
+        }
+        finally {
+            $ps.Dispose()
+        }
+        @(Get-RawRecords VM | Where-Object name_label -EQ 'stopped01') | Should -HaveCount 0
+        @(Get-RawRecords VM).Count | Should -Be $vmsBefore
+        @(Get-RawRecords VDI).Count | Should -Be $vdisBefore
     }
 }

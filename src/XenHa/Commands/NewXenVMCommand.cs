@@ -89,6 +89,8 @@ public sealed class NewXenVMCommand : XenCmdlet
         public long Memory;
         public long StaticMin;
         public long Cpus;
+        /// <summary>Templates that already carry the new VM's name (a fresh clone is one until provisioned).</summary>
+        public HashSet<string> SameNamedTemplates = new HashSet<string>(StringComparer.Ordinal);
     }
 
     protected override void ProcessRecord()
@@ -129,6 +131,7 @@ public sealed class NewXenVMCommand : XenCmdlet
 
         var templates = Await(session.GetAllRecordsWhereAsync<Api.Vm>("field \"is_a_template\"=\"true\" and field \"is_a_snapshot\"=\"false\"", Cancellation));
         var template = One(templates, Template, t => t.NameLabel, t => t.Uuid, "template", "XenHaTemplateNotFound", "XenHaTemplateAmbiguous", problems);
+        plan.SameNamedTemplates.UnionWith(templates.Where(t => t.NameLabel == Name).Select(t => t.OpaqueRef));
         var vms = Await(session.GetAllRecordsWhereAsync<Api.Vm>("field \"is_a_template\"=\"false\"", Cancellation));
         if (vms.Any(v => string.Equals(v.NameLabel, Name, StringComparison.Ordinal)))
         {
@@ -259,10 +262,24 @@ public sealed class NewXenVMCommand : XenCmdlet
         try
         {
             Progress(progress, 5, plan.CopyDisks ? "Copying the template's disks" : "Cloning the template");
-            var clone = plan.CopyDisks
-                ? RunTask(connection, "Async.VM.copy", "Copying template", plan.Template.OpaqueRef, Name, plan.Repository!.OpaqueRef)
-                : RunTask(connection, "Async.VM.clone", "Cloning template", plan.Template.OpaqueRef, Name);
-            vmRef = clone.ResultRef<Api.Vm>().OpaqueRef;
+            var cloneTask = plan.CopyDisks
+                ? Await(session.CallAsync<XenRef<XenTask>>("Async.VM.copy", Cancellation, plan.Template.OpaqueRef, Name, plan.Repository!.OpaqueRef))
+                : Await(session.CallAsync<XenRef<XenTask>>("Async.VM.clone", Cancellation, plan.Template.OpaqueRef, Name));
+            try
+            {
+                vmRef = Waiter(connection, plan.CopyDisks ? "Copying template" : "Cloning template").Wait(cloneTask, $"VM '{Name}'")
+                    .ResultRef<Api.Vm>().OpaqueRef;
+            }
+            catch (PipelineStoppedException)
+            {
+                // Stopped while cloning: the server may have finished (or finish) the clone anyway.
+                vmRef = ResultAfterStop(session, cloneTask);
+                if (vmRef.Length == 0)
+                {
+                    vmRef = NewCloneByName(session, plan.SameNamedTemplates);
+                }
+                throw;
+            }
 
             if (!plan.Recipe.IsEmpty)
             {
@@ -322,7 +339,8 @@ public sealed class NewXenVMCommand : XenCmdlet
             if (vmRef.Length > 0)
             {
                 var undone = RollBack(session, vmRef);
-                WriteWarning($"Creating VM '{Name}' was stopped. {undone}");
+                // The pipeline is stopping, so the warning stream is closed: tell the console directly.
+                Host.UI.WriteWarningLine($"Creating VM '{Name}' was stopped. {undone}");
             }
             throw;
         }
@@ -338,7 +356,7 @@ public sealed class NewXenVMCommand : XenCmdlet
             {
                 // The VM is complete; only the start failed. Keep it and say so.
                 var record = ErrorRecords.From(e, Name);
-                record.ErrorDetails = new ErrorDetails($"VM '{Name}' was created but could not be started: {e.Message.Replace(vmRef, "'" + Name + "'")}");
+                record.ErrorDetails = new ErrorDetails($"VM '{Name}' was created but could not be started: {VmResolver.NamedMessage(connection, e, vmRef, Name)}");
                 WriteError(record);
             }
         }
@@ -391,8 +409,58 @@ public sealed class NewXenVMCommand : XenCmdlet
     private XenTask RunTask(Connection connection, string method, string activity, params object?[] arguments)
     {
         var task = Await(connection.Session.CallAsync<XenRef<XenTask>>(method, Cancellation, arguments));
-        var waiter = new TaskWaiter(this, connection) { Activity = activity, ActivityId = ProgressId + 1, ParentActivityId = ProgressId };
-        return waiter.Wait(task, $"VM '{Name}'");
+        return Waiter(connection, activity).Wait(task, $"VM '{Name}'");
+    }
+
+    private TaskWaiter Waiter(Connection connection, string activity) =>
+        new TaskWaiter(this, connection) { Activity = activity, ActivityId = ProgressId + 1, ParentActivityId = ProgressId };
+
+    /// <summary>The clone found by name when its task could no longer be read (it was destroyed as the wait stopped).</summary>
+    private string NewCloneByName(XenSession session, HashSet<string> before)
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            var found = session.CallAsync<List<string>>("VM.get_by_name_label", limit.Token, Name).GetAwaiter().GetResult()
+                .Where(r => !before.Contains(r)).ToList();
+            return found.Count == 1 ? found[0] : "";
+        }
+        catch (Exception e) when (e is XenApiException || e is XenConnectionException || e is XenProtocolException || e is OperationCanceledException)
+        {
+            return "";
+        }
+    }
+
+    /// <summary>
+    /// After Ctrl+C during the clone: waits (up to 30 s, on its own clock) for the clone task to end
+    /// and returns the VM it made, so it can be removed; "" if the clone was cancelled or failed.
+    /// </summary>
+    private static string ResultAfterStop(XenSession session, XenRef<XenTask> task)
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            while (true)
+            {
+                var record = session.GetRecordAsync(task, limit.Token).GetAwaiter().GetResult();
+                if (record.Status == XenTaskStatus.Success)
+                {
+                    return record.ResultRef<Api.Vm>().OpaqueRef;
+                }
+                if (record.Status != XenTaskStatus.Pending && record.Status != XenTaskStatus.Cancelling)
+                {
+                    return "";
+                }
+                if (limit.Token.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(200)))
+                {
+                    return "";
+                }
+            }
+        }
+        catch (Exception e) when (e is XenApiException || e is XenConnectionException || e is XenProtocolException || e is OperationCanceledException)
+        {
+            return "";
+        }
     }
 
     private void Call(XenSession session, string method, params object?[] arguments) =>

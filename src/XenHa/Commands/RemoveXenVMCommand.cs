@@ -78,5 +78,7 @@ public sealed class RemoveXenVMCommand : VmTargetCmdlet
         return result;
     }
 
-    private static string DiskName(Vdi vdi) => string.IsNullOrEmpty(vdi.NameLabel) ? vdi.Uuid : "'" + vdi.NameLabel + "'";
+    private static string DiskName(Vdi vdi) =>
+        (string.IsNullOrEmpty(vdi.NameLabel) ? vdi.Uuid : "'" + vdi.NameLabel + "'")
+        + string.Format(System.Globalization.CultureInfo.InvariantCulture, " ({0:0.##} GB)", vdi.VirtualSize / (1024.0 * 1024 * 1024));
 }

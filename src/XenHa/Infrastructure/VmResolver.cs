@@ -146,6 +146,50 @@ internal static class VmResolver
         return pif?.Network ?? XenRef<Network>.Null;
     }
 
+    /// <summary>Which parameter of a XenAPI error is a reference to which class (to name it in messages).</summary>
+    private static readonly Dictionary<string, (int Index, string Class)[]> RefParameters = new Dictionary<string, (int, string)[]>(StringComparer.Ordinal)
+    {
+        ["VM_REQUIRES_SR"] = new[] { (1, "SR") },
+        ["VM_REQUIRES_NETWORK"] = new[] { (1, "network") },
+        ["VM_REQUIRES_VDI"] = new[] { (1, "VDI") },
+        ["HOST_DISABLED"] = new[] { (0, "host") },
+        ["HOST_OFFLINE"] = new[] { (0, "host") },
+        ["HOST_CANNOT_ATTACH_NETWORK"] = new[] { (0, "host"), (1, "network") },
+        ["VM_INCOMPATIBLE_WITH_THIS_HOST"] = new[] { (1, "host") },
+        ["VM_NO_SUSPEND_SR"] = Array.Empty<(int, string)>(),
+    };
+
+    /// <summary>
+    /// The message of a XenAPI error with object references replaced by names ('xennode03', 'Local
+    /// storage'), best effort: a reference that cannot be read stays as it is.
+    /// </summary>
+    public static string NamedMessage(Connection connection, Exception exception, string vmRef, string vmName)
+    {
+        var message = exception.Message.Replace(vmRef, "'" + vmName + "'");
+        if (!(exception is XenApiException api) || !RefParameters.TryGetValue(api.Code, out var parameters))
+        {
+            return message;
+        }
+        foreach (var (index, cls) in parameters)
+        {
+            if (index >= api.Parameters.Count || !api.Parameters[index].StartsWith("OpaqueRef:", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            try
+            {
+                using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                var name = connection.Session.CallAsync<string>(cls + ".get_name_label", limit.Token, api.Parameters[index]).GetAwaiter().GetResult();
+                message = message.Replace(api.Parameters[index], "'" + name + "'");
+            }
+            catch (Exception e) when (e is XenApiException || e is XenConnectionException || e is XenProtocolException || e is OperationCanceledException)
+            {
+                // Keep the reference.
+            }
+        }
+        return message;
+    }
+
     /// <summary>Bytes from a GiB value given by the user, rounded to whole MiB.</summary>
     public static long BytesOf(double gib) => (long)Math.Round(gib * 1024) * 1024 * 1024;
 }

@@ -71,7 +71,7 @@ public abstract class VmTargetCmdlet : XenCmdlet
     protected void WriteVmError(Exception exception, Vm vm)
     {
         var record = ErrorRecords.From(exception, vm);
-        record.ErrorDetails = new ErrorDetails($"VM '{vm.Name}': " + exception.Message.Replace(vm.OpaqueRef, "'" + vm.Name + "'"));
+        record.ErrorDetails = new ErrorDetails($"VM '{vm.Name}': " + VmResolver.NamedMessage(vm.Connection, exception, vm.OpaqueRef, vm.Name));
         WriteError(record);
     }
 
