@@ -1,0 +1,218 @@
+# Repair-XenPool (issue 5, article step 9): the guided dead-host recovery for pools WITHOUT HA. Power loss
+# and partitions come from the simulator's control plane; the clock runs fast so a host is marked not
+# live within seconds. Each Describe starts its own simulator; each It creates its VMs and its fault.
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    function Invoke-SimControl {
+        # The simulator's control plane (HTTP+JSON, bearer token kept inside the simulator object).
+        param([Parameter(Mandatory)] $Simulator, [string] $Method = 'POST', [Parameter(Mandatory)] [string] $Path, $Body)
+        $flags = [System.Reflection.BindingFlags]'NonPublic,Public,Instance'
+        $control = $Simulator.GetType().GetProperty('Control', $flags).GetValue($Simulator)
+        $control | Should -Not -BeNullOrEmpty -Because 'xensim announces its control plane on the ready line'
+        $token = $control.GetType().GetField('_token', $flags).GetValue($control)
+        $request = @{ Method = $Method; Uri = $Simulator.ControlUrl.TrimEnd('/') + $Path; Headers = @{ Authorization = "Bearer $token" } }
+        if ($null -ne $Body) { $request.Body = $Body | ConvertTo-Json -Depth 5; $request.ContentType = 'application/json' }
+        Invoke-RestMethod @request
+    }
+
+    function Wait-Until {
+        # Polls a condition with a bounded wait (the simulator clock runs fast).
+        param([Parameter(Mandatory)] [scriptblock] $Condition, [int] $TimeoutSeconds = 60)
+        $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+        while ([DateTime]::UtcNow -lt $deadline) {
+            if (& $Condition) { return $true }
+            Start-Sleep -Milliseconds 100
+        }
+        return $false
+    }
+
+    function Start-HaPool {
+        # A three-host pool with a shared NFS repository; fast simulated clock.
+        param([double] $Speed = 1000, [int] $MemoryGB = 16, [string] $ApiVersion)
+        $options = @{ HostCount = 3; Preset = 'pooled'; Speed = $Speed; MemoryGB = $MemoryGB }
+        if ($ApiVersion) { $options.ApiVersion = $ApiVersion }
+        $script:sim = Start-XenSimulator @options
+        $script:connection = Connect-XenPool -Server $script:sim.Url -Credential $script:sim.Credential
+        $coordinator = Get-XenHost | Where-Object IsCoordinator
+        $sr = Invoke-XenApi SR.create -ArgumentList $coordinator, @{ server = '192.0.2.10'; serverpath = '/export/xen' },
+            0, 'NFS VM storage', 'Shared VM disks', 'nfs', 'user', $true, @{} -Confirm:$false
+        $sr | Should -Match '^OpaqueRef:'
+    }
+
+    function Stop-HaPool {
+        Get-XenConnection | Disconnect-XenPool -Confirm:$false
+        if ($script:sim) { Stop-XenSimulator $script:sim; $script:sim = $null }
+    }
+
+    function New-RunningVM {
+        # A VM on a repository (shared NFS by default: agile), started on a host.
+        param([Parameter(Mandatory)] [string] $Name, [string] $On = 'xennode02', [string] $Repository = 'NFS VM storage', [double] $MemoryGB = 1)
+        $vm = New-XenVM -Name $Name -Template 'Debian Bookworm 12' -MemoryGB $MemoryGB -Repository $Repository -Confirm:$false -ErrorAction Stop
+        $vm | Should -Not -BeNullOrEmpty
+        Start-XenVM -Name $Name -Host $On -Confirm:$false -ErrorAction Stop
+        Get-XenVM $Name
+    }
+
+    function Get-PoolRecord { (Invoke-XenApi pool.get_all_records).Values | Select-Object -First 1 }
+
+    function Get-LocalRepositoryUuid([string] $HostName) {
+        # The uuid of a host's own "Local storage" SR (every host has one with that name).
+        $hostRef = (Get-XenHost $HostName).OpaqueRef
+        $pbds = Invoke-XenApi PBD.get_all_records
+        $srs = Invoke-XenApi SR.get_all_records
+        foreach ($key in $pbds.Keys) {
+            $pbd = $pbds[$key]
+            if ($pbd.host -eq $hostRef -and $srs[$pbd.SR].name_label -eq 'Local storage') { return $srs[$pbd.SR].uuid }
+        }
+    }
+
+    function Get-ErrorOf([scriptblock] $Command) {
+        # The terminating error a command ends with (its non-terminating ones stay in $Error).
+        try { & $Command; $null } catch { $_ }
+    }
+
+    function Get-VmRecord([string] $Name) { Get-RawVmRecord -Connection $script:connection | Where-Object name_label -eq $Name }
+
+    function Stop-SimHost([string] $Name) {
+        Invoke-SimControl -Simulator $script:sim -Path "/hosts/$Name/power-off" | Out-Null
+        Wait-Until { -not (Get-XenHost $Name).Live } | Should -BeTrue -Because "$Name should leave the live set after its timeout"
+    }
+
+    function Restore-SimHosts {
+        # Power everything back on, heal partitions, and wait until every host is live again.
+        $state = Invoke-SimControl -Simulator $script:sim -Method GET -Path '/state'
+        foreach ($h in $state.hosts | Where-Object power -ne 'on') {
+            Invoke-SimControl -Simulator $script:sim -Path "/hosts/$($h.name)/power-on" | Out-Null
+        }
+        Invoke-SimControl -Simulator $script:sim -Path '/heal' | Out-Null
+        Wait-Until { -not (Get-XenHost | Where-Object { -not $_.Live }) } | Should -BeTrue
+        foreach ($h in Get-XenHost | Where-Object { -not $_.Enabled }) { Invoke-XenApi host.enable -ArgumentList $h -Confirm:$false | Out-Null }
+        Get-XenVM | Where-Object PowerState -ne 'Halted' | Stop-XenVM -Force -Confirm:$false -ErrorAction SilentlyContinue
+        Get-XenVM | Remove-XenVM -Confirm:$false -ErrorAction SilentlyContinue
+    }
+}
+
+Describe 'Repair-XenPool' {
+    BeforeAll { Start-HaPool }
+    AfterAll { Stop-HaPool }
+    AfterEach { Restore-SimHosts }
+
+    Context 'A host lost its power' {
+        It 'declares it dead and restarts its VMs on survivors, protected first, in order' {
+            New-RunningVM -Name 'rec-b' | Protect-XenVM -Priority BestEffort -Confirm:$false
+            New-RunningVM -Name 'rec-r2' | Protect-XenVM -Priority Restart -Order 2 -Confirm:$false
+            New-RunningVM -Name 'rec-r1' | Protect-XenVM -Priority Restart -Order 1 -Confirm:$false
+            New-RunningVM -Name 'rec-u' | Out-Null
+            Stop-SimHost xennode02
+            (Get-XenVM 'rec-r1').PowerState | Should -Be 'Running' -Because 'without HA the VMs stay Running on the dead host'
+
+            $results = Repair-XenPool -Confirm:$false
+            $results | Should -Not -BeNullOrEmpty
+            $results.VM | Should -Be @('rec-r1', 'rec-r2', 'rec-b', 'rec-u')
+            foreach ($result in $results | Where-Object Priority) {
+                $result.Outcome | Should -Be 'Restarted'
+                $result.FromHost | Should -Be 'xennode02'
+                $result.ToHost | Should -BeIn @('xennode01', 'xennode03')
+                (Get-XenVM $result.VM).Host | Should -Be $result.ToHost
+            }
+            $skipped = $results | Where-Object VM -eq 'rec-u'
+            $skipped.Outcome | Should -Be 'Skipped'
+            (Get-XenVM 'rec-u').PowerState | Should -Be 'Halted'
+            (Get-XenHost xennode02).Enabled | Should -BeFalse -Because 'host.declare_dead disables the host'
+        }
+
+        It 'restarts unprotected VMs too with -IncludeUnprotected' {
+            New-RunningVM -Name 'rec-u1' | Out-Null
+            New-RunningVM -Name 'rec-u2' | Out-Null
+            Stop-SimHost xennode02
+            $results = Repair-XenPool -Host xennode02 -IncludeUnprotected -Confirm:$false
+            $results | Should -HaveCount 2
+            $results.Outcome | Should -Be @('Restarted', 'Restarted')
+            (Get-XenVM 'rec-u*').PowerState | Should -Be @('Running', 'Running')
+        }
+
+        It 'changes nothing with -WhatIf' {
+            New-RunningVM -Name 'rec-w' | Out-Null
+            Stop-SimHost xennode02
+            Repair-XenPool -IncludeUnprotected -WhatIf | Should -BeNullOrEmpty
+            $vm = Get-XenVM 'rec-w'
+            $vm.PowerState | Should -Be 'Running'
+            $vm.Host | Should -Be 'xennode02'
+        }
+
+        It 'reports a VM no survivor has room for as Failed (HOST_NOT_ENOUGH_FREE_MEMORY) and restarts the others' {
+            New-RunningVM -Name 'rec-fill1' -MemoryGB 11 -On xennode01 | Out-Null
+            New-RunningVM -Name 'rec-fill3' -MemoryGB 11 -On xennode03 | Out-Null
+            New-RunningVM -Name 'rec-big' -MemoryGB 8 | Protect-XenVM -Priority Restart -Confirm:$false
+            New-RunningVM -Name 'rec-small' -MemoryGB 1 | Protect-XenVM -Priority Restart -Order 5 -Confirm:$false
+            Stop-SimHost xennode02
+            $results = Repair-XenPool -Confirm:$false -ErrorVariable failures -ErrorAction SilentlyContinue
+            ($results | Where-Object VM -eq 'rec-big').Outcome | Should -Be 'Failed'
+            ($results | Where-Object VM -eq 'rec-big').ErrorId | Should -Be 'HOST_NOT_ENOUGH_FREE_MEMORY'
+            ($results | Where-Object VM -eq 'rec-small').Outcome | Should -Be 'Restarted'
+            $failures[0].FullyQualifiedErrorId | Should -Be 'HOST_NOT_ENOUGH_FREE_MEMORY,XenHa.Commands.RepairXenPoolCommand'
+            (Get-XenVM 'rec-big').PowerState | Should -Be 'Halted'
+        }
+    }
+
+    Context 'The dead host still answers (partitioned, not fenced)' {
+        It 'refuses with XenHaHostStillAnswers and changes nothing' {
+            New-RunningVM -Name 'rec-split' | Out-Null
+            Invoke-SimControl -Simulator $script:sim -Path '/partition' -Body @{ hosts = @('xennode02') } | Out-Null
+            Wait-Until { -not (Get-XenHost xennode02).Live } | Should -BeTrue
+            { Repair-XenPool -IncludeUnprotected -Confirm:$false -ErrorAction Stop } |
+                Should -Throw -ErrorId 'XenHaHostStillAnswers,XenHa.Commands.RepairXenPoolCommand'
+            $vm = Get-XenVM 'rec-split'
+            $vm.PowerState | Should -Be 'Running'
+            $vm.Host | Should -Be 'xennode02'
+            (Get-XenHost xennode02).Enabled | Should -BeTrue
+        }
+
+        It 'proceeds with -Force (the admin asserts the host is off)' {
+            New-RunningVM -Name 'rec-forced' | Out-Null
+            Invoke-SimControl -Simulator $script:sim -Path '/partition' -Body @{ hosts = @('xennode02') } | Out-Null
+            Wait-Until { -not (Get-XenHost xennode02).Live } | Should -BeTrue
+            $result = Repair-XenPool -Host xennode02 -IncludeUnprotected -Force -Confirm:$false -WarningVariable warned -WarningAction SilentlyContinue
+            $result.Outcome | Should -Be 'Restarted'
+            $warned | Should -Not -BeNullOrEmpty
+        }
+    }
+
+    Context 'Nothing to recover, or the wrong tool' {
+        It 'outputs nothing when every host is live' {
+            Repair-XenPool -Confirm:$false | Should -BeNullOrEmpty
+        }
+
+        It 'reports a named host that is live (XenHaHostIsLive)' {
+            { Repair-XenPool -Host xennode03 -Confirm:$false -ErrorAction Stop } |
+                Should -Throw -ErrorId 'XenHaHostIsLive,XenHa.Commands.RepairXenPoolCommand'
+        }
+
+        It 'refuses while HA is enabled (XenHaHaEnabled)' {
+            Enable-XenHa -HeartbeatRepository 'NFS VM storage' -HostFailuresToTolerate 1 -Confirm:$false | Out-Null
+            try {
+                { Repair-XenPool -Confirm:$false } | Should -Throw -ErrorId 'XenHaHaEnabled,XenHa.Commands.RepairXenPoolCommand'
+            }
+            finally { Disable-XenHa -Confirm:$false }
+        }
+
+        It 'has ConfirmImpact High' {
+            (Get-Command Repair-XenPool).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact |
+                Should -Be 'High'
+        }
+    }
+}
+
+Describe 'Repair-XenPool on a XenServer 5.6 pool (API 1.7: no host.declare_dead)' {
+    BeforeAll { Start-HaPool -ApiVersion '1.7' }
+    AfterAll { Stop-HaPool }
+
+    It 'resets each VM with VM.power_state_reset and restarts it' {
+        New-RunningVM -Name 'old-a' | Out-Null
+        Stop-SimHost xennode02
+        $result = Repair-XenPool -IncludeUnprotected -Confirm:$false
+        $result.Outcome | Should -Be 'Restarted'
+        (Get-XenVM 'old-a').Host | Should -BeIn @('xennode01', 'xennode03')
+    }
+}
