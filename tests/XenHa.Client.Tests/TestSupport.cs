@@ -86,7 +86,11 @@ internal sealed class FakeTransport : IXenTransport
         var body = Encoding.UTF8.GetString(ms.ToArray());
         var method = Regex.Match(body, "<methodName>(.*?)</methodName>").Groups[1].Value;
         var args = Regex.Matches(body, "<param><value>(.*?)</value></param>").Cast<Match>().Select(m => m.Groups[1].Value).ToList();
-        Requests.Add((uri, method, body));
+        lock (Requests)
+        {
+            Requests.Add((uri, method, body));
+        }
+
         foreach (var rule in _rules)
         {
             var response = rule(uri, method, args);

@@ -12,7 +12,7 @@ namespace XenHa.Client;
 /// <summary>
 /// A logged-in XenAPI session on a pool coordinator. Thread-safe for concurrent calls.
 /// </summary>
-public sealed class XenSession : IDisposable
+public sealed partial class XenSession : IDisposable
 {
     internal const string LoginMethod = "session.login_with_password";
     private static readonly TimeSpan DisposeLogoutTimeout = TimeSpan.FromSeconds(5);
@@ -20,14 +20,19 @@ public sealed class XenSession : IDisposable
     private readonly IXenTransport _transport;
     private readonly bool _ownsTransport;
     private readonly XenSessionOptions _options;
+    private readonly SemaphoreSlim _recoveryGate = new SemaphoreSlim(1, 1);
+    // Kept only to log in again (SESSION_INVALID, coordinator loss); never shown, logged or put in an exception.
+    private readonly string _password;
     private string? _sessionRef;
+    private int _generation;
     private int _disposed;
 
-    private XenSession(string server, Uri uri, string userName, XenSessionOptions options, IXenTransport transport, bool ownsTransport)
+    private XenSession(string server, Uri uri, string userName, string password, XenSessionOptions options, IXenTransport transport, bool ownsTransport)
     {
         Server = server;
         Uri = uri;
         UserName = userName;
+        _password = password;
         _options = options;
         _transport = transport;
         _ownsTransport = ownsTransport;
@@ -36,7 +41,13 @@ public sealed class XenSession : IDisposable
     /// <summary>Raised after every call (including login and logout) with the method name and timing only, never arguments.</summary>
     public event EventHandler<XenCallEventArgs>? CallCompleted;
 
-    /// <summary>The coordinator endpoint actually used (after HOST_IS_SLAVE redirects).</summary>
+    /// <summary>
+    /// Raised after the session moved to another coordinator (coordinator lost and a new one found,
+    /// or <see cref="ReconnectAsync"/>). Handlers run on the calling thread; their exceptions are ignored.
+    /// </summary>
+    public event EventHandler<XenCoordinatorChangedEventArgs>? CoordinatorChanged;
+
+    /// <summary>The coordinator endpoint actually used (after HOST_IS_SLAVE redirects and failovers).</summary>
     public Uri Uri { get; private set; }
 
     /// <summary>What the user asked for.</summary>
@@ -100,7 +111,7 @@ public sealed class XenSession : IDisposable
             throw new ArgumentNullException(nameof(password));
         }
 
-        var session = new XenSession(server, uri, userName, options, transport, ownsTransport);
+        var session = new XenSession(server, uri, userName, password, options, transport, ownsTransport);
         if (callCompleted is not null)
         {
             session.CallCompleted += callCompleted;
@@ -134,7 +145,7 @@ public sealed class XenSession : IDisposable
 
         try
         {
-            await session.ReadPoolAsync(cancellationToken).ConfigureAwait(false);
+            session.Apply(await session.ReadPoolAsync(session.Uri, session._sessionRef!, cancellationToken).ConfigureAwait(false));
         }
         catch
         {
@@ -148,8 +159,7 @@ public sealed class XenSession : IDisposable
     /// <summary>Calls <paramref name="method"/> with the session ref prepended and decodes the Value into <typeparamref name="T"/>.</summary>
     public async Task<T> CallAsync<T>(string method, CancellationToken cancellationToken, params object?[] args)
     {
-        var full = WithSession(args ?? new object?[] { null });
-        var value = await InvokeAsync(Uri, method, full, XmlRpcDecoders.For(typeof(T)), typeof(T), cancellationToken).ConfigureAwait(false);
+        var value = await CallResilientAsync(method, args ?? new object?[] { null }, true, XmlRpcDecoders.For(typeof(T)), typeof(T), cancellationToken).ConfigureAwait(false);
         return value is null ? default! : (T)value;
     }
 
@@ -160,13 +170,8 @@ public sealed class XenSession : IDisposable
     public Task<object?> CallRawAsync(string method, IReadOnlyList<object?> args, bool prependSession, CancellationToken cancellationToken)
     {
         var list = args ?? Array.Empty<object?>();
-        var full = prependSession ? WithSession(list) : list.ToArray();
-        if (!prependSession)
-        {
-            ThrowIfDisposed();
-        }
-
-        return InvokeAsync(Uri, method, full, XmlRpcDecoders.Generic, typeof(object), cancellationToken);
+        ThrowIfDisposed();
+        return CallResilientAsync(method, list, prependSession, XmlRpcDecoders.Generic, typeof(object), cancellationToken);
     }
 
     /// <summary><c>&lt;class&gt;.get_all_records</c>, OpaqueRef filled, ordered as received.</summary>
@@ -181,7 +186,7 @@ public sealed class XenSession : IDisposable
     public async Task<T> GetRecordAsync<T>(XenRef<T> reference, CancellationToken cancellationToken) where T : XenObject, new()
     {
         var method = RecordMetadata.WireClassOf(typeof(T)) + ".get_record";
-        var value = await InvokeAsync(Uri, method, WithSession(new object?[] { reference }), XmlRpcDecoders.For(typeof(T)), typeof(T), cancellationToken).ConfigureAwait(false);
+        var value = await CallResilientAsync(method, new object?[] { reference }, true, XmlRpcDecoders.For(typeof(T)), typeof(T), cancellationToken).ConfigureAwait(false);
         var record = value as T ?? throw new XenProtocolException("the record is missing", method);
         record.OpaqueRef = reference.OpaqueRef;
         return record;
@@ -238,26 +243,43 @@ public sealed class XenSession : IDisposable
 
     public override string ToString() => UserName + "@" + Uri;
 
-    private async Task ReadPoolAsync(CancellationToken cancellationToken)
+    /// <summary>What a login learns about the pool: read straight from one endpoint, without recovery.</summary>
+    private sealed class PoolSnapshot
     {
-        var pools = await GetAllRecordsAsync<Pool>(cancellationToken).ConfigureAwait(false);
+        public Uri Uri = null!;
+        public string SessionRef = "";
+        public XenRef<Pool> PoolRef;
+        public XenRef<Host> CoordinatorRef;
+        public long Major;
+        public long Minor;
+        public string CoordinatorAddress = "";
+        public IReadOnlyList<string> Members = Array.Empty<string>();
+    }
+
+    private async Task<PoolSnapshot> ReadPoolAsync(Uri uri, string sessionRef, CancellationToken cancellationToken)
+    {
+        async Task<IReadOnlyList<T>> All<T>() where T : XenObject, new()
+        {
+            var method = RecordMetadata.WireClassOf(typeof(T)) + ".get_all_records";
+            var value = await InvokeAsync(uri, method, new object?[] { sessionRef }, XmlRpcDecoders.RecordList<T>(), typeof(IReadOnlyList<T>), cancellationToken).ConfigureAwait(false);
+            return value as IReadOnlyList<T> ?? Array.Empty<T>();
+        }
+
+        var pools = await All<Pool>().ConfigureAwait(false);
         if (pools.Count != 1)
         {
             throw new XenProtocolException("expected exactly one pool object but the server has " + pools.Count, "pool.get_all_records");
         }
 
         var pool = pools[0];
-        PoolRef = new XenRef<Pool>(pool.OpaqueRef);
-        CoordinatorRef = pool.Master;
         if (pool.Master.IsNull)
         {
             throw new XenProtocolException("the pool has no master (coordinator) reference", "pool.get_all_records");
         }
 
-        var coordinator = await GetRecordAsync(pool.Master, cancellationToken).ConfigureAwait(false);
-        APIVersionMajor = coordinator.APIVersionMajor;
-        APIVersionMinor = coordinator.APIVersionMinor;
-        var hosts = await GetAllRecordsAsync<Host>(cancellationToken).ConfigureAwait(false);
+        var recordValue = await InvokeAsync(uri, "host.get_record", new object?[] { sessionRef, pool.Master }, XmlRpcDecoders.For(typeof(Host)), typeof(Host), cancellationToken).ConfigureAwait(false);
+        var coordinator = recordValue as Host ?? throw new XenProtocolException("the record is missing", "host.get_record");
+        var hosts = await All<Host>().ConfigureAwait(false);
         var members = new List<string>();
         void Add(string address)
         {
@@ -267,18 +289,39 @@ public sealed class XenSession : IDisposable
             }
         }
 
-        Add(coordinator.Address.Length > 0 ? coordinator.Address : Uri.Host.Trim('[', ']'));
+        Add(coordinator.Address.Length > 0 ? coordinator.Address : uri.Host.Trim('[', ']'));
         foreach (var host in hosts)
         {
             Add(host.Address);
         }
 
-        KnownMembers = members.AsReadOnly();
+        return new PoolSnapshot
+        {
+            Uri = uri,
+            SessionRef = sessionRef,
+            PoolRef = new XenRef<Pool>(pool.OpaqueRef),
+            CoordinatorRef = pool.Master,
+            Major = coordinator.APIVersionMajor,
+            Minor = coordinator.APIVersionMinor,
+            CoordinatorAddress = coordinator.Address,
+            Members = members.AsReadOnly(),
+        };
+    }
+
+    private void Apply(PoolSnapshot snapshot)
+    {
+        PoolRef = snapshot.PoolRef;
+        CoordinatorRef = snapshot.CoordinatorRef;
+        APIVersionMajor = snapshot.Major;
+        APIVersionMinor = snapshot.Minor;
+        KnownMembers = snapshot.Members;
+        Uri = snapshot.Uri;
+        _sessionRef = snapshot.SessionRef;
     }
 
     private async Task<IReadOnlyList<T>> RecordsAsync<T>(string method, object?[] args, CancellationToken cancellationToken) where T : XenObject, new()
     {
-        var value = await InvokeAsync(Uri, method, WithSession(args), XmlRpcDecoders.RecordList<T>(), typeof(IReadOnlyList<T>), cancellationToken).ConfigureAwait(false);
+        var value = await CallResilientAsync(method, args, true, XmlRpcDecoders.RecordList<T>(), typeof(IReadOnlyList<T>), cancellationToken).ConfigureAwait(false);
         return value as IReadOnlyList<T> ?? Array.Empty<T>();
     }
 

@@ -24,4 +24,16 @@ public sealed class XenSessionOptions
 
     /// <summary>How many HOST_IS_SLAVE redirects to follow during login.</summary>
     public int MaxRedirects { get; set; } = 3;
+
+    /// <summary>
+    /// How long a call may spend finding a new coordinator after the current one stops answering
+    /// (rounds over the remembered members with back-off). Zero turns coordinator failover off.
+    /// </summary>
+    public TimeSpan FailoverTimeout { get; set; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>Timeout of each login attempt at one member while looking for the coordinator.</summary>
+    public TimeSpan FailoverProbeTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The first pause between rounds over the members (doubling up to 10 s).</summary>
+    public TimeSpan FailoverRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 }

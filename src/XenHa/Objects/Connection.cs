@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
 using XenHa.Client;
 
 namespace XenHa;
@@ -13,6 +15,7 @@ public sealed class Connection
         Session = session;
         PoolName = poolName;
         CoordinatorName = coordinatorName;
+        session.CoordinatorChanged += OnCoordinatorChanged;
     }
 
     /// <summary>A number unique within this PowerShell session.</summary>
@@ -44,6 +47,26 @@ public sealed class Connection
 
     /// <summary>The underlying XenAPI session (for Invoke-XenApi and advanced scripts).</summary>
     public XenSession Session { get; }
+
+    /// <summary>Keeps CoordinatorName true after the session found a new coordinator (failover, hand-over).</summary>
+    private void OnCoordinatorChanged(object? sender, XenCoordinatorChangedEventArgs e)
+    {
+        CoordinatorName = e.NewAddress.Length > 0 ? e.NewAddress : e.NewUri.Host;
+        try
+        {
+            // Runs inside the session's recovery: a plain read works now, and a bounded wait keeps it from hanging.
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            var read = Task.Run(() => Session.CallAsync<string>("host.get_name_label", cts.Token, e.NewCoordinator), cts.Token);
+            if (read.Wait(TimeSpan.FromSeconds(5)) && !string.IsNullOrEmpty(read.Result))
+            {
+                CoordinatorName = read.Result;
+            }
+        }
+        catch (Exception)
+        {
+            // The address stays until the next read of the pool sets the name.
+        }
+    }
 
     public override string ToString() =>
         PoolName.Length > 0 ? PoolName + " (" + Uri.Host + ")" : Uri.Host;
