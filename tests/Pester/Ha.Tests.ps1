@@ -268,8 +268,9 @@ Describe 'Enable-XenHa' {
         New-RunningVM -Name 'en-local' -Repository (Get-LocalRepositoryUuid xennode01) -On xennode01 | Out-Null
         Invoke-XenApi VM.set_ha_restart_priority -ArgumentList (Get-XenVM 'en-local'), 'restart' -Confirm:$false | Out-Null
         $local = Get-LocalRepositoryUuid xennode01
-        $problems = $null
-        $failure = Get-ErrorOf { Enable-XenHa -HeartbeatRepository $local -HostFailuresToTolerate 1 -Confirm:$false -ErrorVariable problems -ErrorAction SilentlyContinue }
+        $problems = $null; $failure = $null
+        try { Enable-XenHa -HeartbeatRepository $local -HostFailuresToTolerate 1 -Confirm:$false -ErrorVariable problems -ErrorAction SilentlyContinue }
+        catch { $failure = $_ }
         $failure.FullyQualifiedErrorId | Should -Be 'XenHaHaPreconditionsFailed,XenHa.Commands.EnableXenHaCommand'
         $failure.Exception.Message | Should -Match 'nothing was changed'
         $ids = @($problems | ForEach-Object FullyQualifiedErrorId)
@@ -282,8 +283,9 @@ Describe 'Enable-XenHa' {
 
     It 'refuses a tolerance no restart plan exists for (XenHaNoFailoverPlan)' {
         New-RunningVM -Name 'en-plan' | Protect-XenVM -Priority Restart -Confirm:$false
-        $problems = $null
-        $failure = Get-ErrorOf { Enable-XenHa -HeartbeatRepository 'NFS VM storage' -HostFailuresToTolerate 3 -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable problems }
+        $problems = $null; $failure = $null
+        try { Enable-XenHa -HeartbeatRepository 'NFS VM storage' -HostFailuresToTolerate 3 -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable problems }
+        catch { $failure = $_ }
         $failure.FullyQualifiedErrorId | Should -Be 'XenHaHaPreconditionsFailed,XenHa.Commands.EnableXenHaCommand'
         @($problems | ForEach-Object FullyQualifiedErrorId) | Should -Contain 'XenHaNoFailoverPlan,XenHa.Commands.EnableXenHaCommand'
         (Get-PoolRecord).ha_enabled | Should -BeFalse
