@@ -295,6 +295,16 @@ Describe 'Start-XenVM' {
         $after.Host | Should -Be ''
     }
 
+    It 'keeps a VM that New-XenVM -Start created but could not start, and says so' {
+        $vm = New-XenVM -Name 'big02' -Template 'Debian Bookworm 12' -MemoryGB 15 -Start -Confirm:$false -ErrorVariable failure -ErrorAction SilentlyContinue
+        $failure | Should -HaveCount 1
+        $failure[0].FullyQualifiedErrorId | Should -Be 'HOST_NOT_ENOUGH_FREE_MEMORY,XenHa.Commands.NewXenVMCommand'
+        $failure[0].ErrorDetails.Message | Should -Match "created but could not be started"
+        $vm.Name | Should -Be 'big02'
+        $vm.PowerState | Should -Be 'Halted'
+        @(Get-VdiRefsOf $vm.OpaqueRef) | Should -HaveCount 1
+    }
+
     It 'goes on with the other VMs after one fails' {
         New-TestVM -Name 'batch01' | Out-Null
         New-TestVM -Name 'batch02' -Start | Out-Null
