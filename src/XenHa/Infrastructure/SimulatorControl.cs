@@ -121,9 +121,14 @@ internal sealed class SimulatorControl
         {
             return Array.Empty<string>();
         }
-        if (value is List<object?> list)
+        if (value is System.Collections.IEnumerable sequence && value is not string)
         {
-            return list.ConvertAll(v => Convert.ToString(v, CultureInfo.InvariantCulture) ?? "").ToArray();
+            var items = new List<string>();
+            foreach (var item in sequence)
+            {
+                items.Add(Convert.ToString(item, CultureInfo.InvariantCulture) ?? "");
+            }
+            return items.ToArray();
         }
         return new[] { Convert.ToString(value, CultureInfo.InvariantCulture) ?? "" };
     }
