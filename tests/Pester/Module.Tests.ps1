@@ -10,7 +10,7 @@ BeforeAll {
     $manifest = Import-PowerShellDataFile $manifestPath
     $docs = Join-Path $PSScriptRoot '../../docs/XenHa'
     $mutatingVerbs = 'New', 'Set', 'Remove', 'Add', 'Start', 'Stop', 'Restart', 'Suspend', 'Resume', 'Move',
-        'Enable', 'Disable', 'Protect', 'Unprotect', 'Disconnect', 'Invoke', 'Export', 'Import', 'Clear', 'Reset'
+        'Enable', 'Disable', 'Protect', 'Unprotect', 'Disconnect', 'Invoke', 'Export', 'Import', 'Clear', 'Reset', 'Repair'
 }
 
 Describe 'The XenHa module' {
