@@ -156,29 +156,6 @@ Describe 'Repair-XenPool' {
         }
     }
 
-    Context 'Fencing evidence' {
-        It 'treats a partitioned host that does not answer on its management address as fenced' {
-            New-RunningVM -Name 'rec-part' | Out-Null
-            Invoke-SimControl -Simulator $script:sim -Path '/partition' -Body @{ hosts = @('xennode02') } | Out-Null
-            Wait-Until { -not (Get-XenHost xennode02).Live } | Should -BeTrue
-            $result = Repair-XenPool -Host xennode02 -IncludeUnprotected -Confirm:$false
-            $result.Outcome | Should -Be 'Restarted'
-            (Get-XenVM 'rec-part').Host | Should -BeIn @('xennode01', 'xennode03')
-        }
-
-        # xensim has no fault that leaves a host not live while it still answers on its management
-        # address (a heartbeat-only partition): a partitioned host drops client connections too. Until it
-        # has one, the refusal is covered by the cmdlet's probe alone; see the report of issue 5.
-        It 'refuses with XenHaHostStillAnswers and changes nothing while the dead host still answers' -Skip {
-            New-RunningVM -Name 'rec-split' | Out-Null
-            { Repair-XenPool -IncludeUnprotected -Confirm:$false -ErrorAction Stop } |
-                Should -Throw -ErrorId 'XenHaHostStillAnswers,XenHa.Commands.RepairXenPoolCommand'
-            $vm = Get-XenVM 'rec-split'
-            $vm.PowerState | Should -Be 'Running'
-            $vm.Host | Should -Be 'xennode02'
-        }
-    }
-
     Context 'Nothing to recover, or the wrong tool' {
         It 'outputs nothing when every host is live' {
             Repair-XenPool -Confirm:$false | Should -BeNullOrEmpty
@@ -201,6 +178,34 @@ Describe 'Repair-XenPool' {
             (Get-Command Repair-XenPool).ImplementingType.GetCustomAttributes([System.Management.Automation.CmdletAttribute], $false)[0].ConfirmImpact |
                 Should -Be 'High'
         }
+    }
+}
+
+Describe 'Repair-XenPool fencing evidence' {
+    # A fresh simulator: xensim's liveness tracking of a host that was power-cycled or healed before
+    # is not reliable yet (see the report of issue 5).
+    BeforeAll { Start-HaPool }
+    AfterAll { Stop-HaPool }
+
+    It 'treats a partitioned host that does not answer on its management address as fenced' {
+        New-RunningVM -Name 'rec-part' | Out-Null
+        Invoke-SimControl -Simulator $script:sim -Path '/partition' -Body @{ hosts = @('xennode02') } | Out-Null
+        Wait-Until { -not (Get-XenHost xennode02).Live } | Should -BeTrue
+        $result = Repair-XenPool -Host xennode02 -IncludeUnprotected -Confirm:$false
+        $result.Outcome | Should -Be 'Restarted'
+        (Get-XenVM 'rec-part').Host | Should -BeIn @('xennode01', 'xennode03')
+    }
+
+    # xensim has no fault that leaves a host not live while it still answers on its management
+    # address (a heartbeat-only partition): a partitioned host drops client connections too. Until it
+    # has one, the refusal is covered by the cmdlet's probe alone; see the report of issue 5.
+    It 'refuses with XenHaHostStillAnswers and changes nothing while the dead host still answers' -Skip {
+        New-RunningVM -Name 'rec-split' | Out-Null
+        { Repair-XenPool -IncludeUnprotected -Confirm:$false -ErrorAction Stop } |
+            Should -Throw -ErrorId 'XenHaHostStillAnswers,XenHa.Commands.RepairXenPoolCommand'
+        $vm = Get-XenVM 'rec-split'
+        $vm.PowerState | Should -Be 'Running'
+        $vm.Host | Should -Be 'xennode02'
     }
 }
 
