@@ -33,7 +33,14 @@ usage: xensim [options]
   --cifs //SERVER/SHARE[,USER:PASSWORD]
                        an SMB share for ISO libraries (repeatable; replaces the default share)
   --no-default-storage seed no storage except what --nfs/--iscsi/--cifs give
-  --free-edition       unlicensed hosts: pools limited to 3 hosts (LICENCE_RESTRICTION on join)
+  --free-edition       unlicensed hosts: pools limited to 3 hosts (LICENCE_RESTRICTION on join and enable_ha)
+  --liveness-timeout S without HA, a silent host is marked not live after S simulated seconds (default 600)
+  --manual-clock       simulated time only moves with POST /clock/advance on the control plane
+  --faults FILE        JSON array of fault rules installed at start (same shape as POST /faults)
+Control plane: http://127.0.0.1:<port>/ (never a XenAPI endpoint), header "Authorization: Bearer <token>";
+  token from $XENHA_SIM_CONTROL_TOKEN, else generated and printed on the ready line.
+  GET /state; POST /hosts/{name}/power-off|power-on|storage-loss|storage-restore; POST /partition {"hosts":[..]};
+  POST /heal; GET|POST /faults, DELETE /faults/{id}; POST /clock/advance {"seconds":N} (manual clock only)
 Default storage (addresses from 192.0.2.0/24, never contacted; nas01, san01, fs01 resolve to them):
   NFS   nas01 = 192.0.2.10: /export/xen 2 TiB, /export/iso 500 GiB (ISO files), /export/empty 100 GiB
   iSCSI san01 = 192.0.2.20:3260 iqn.2026-11.local.lab:storage.target01, LUN 0 500 GiB, 1 1 TiB, 2 100 GiB, no CHAP
@@ -42,7 +49,7 @@ Default storage (addresses from 192.0.2.0/24, never contacted; nas01, san01, fs0
   --list-methods       print the implemented XenAPI methods and exit
   --help               this text
 Prints one line to stdout when ready:
-  XENHA_SIM_READY url=<coordinator url> hosts=<url1>,<url2>,... pid=<pid>[ thumbprint=<sha256 hex>]
+  XENHA_SIM_READY url=<coordinator url> hosts=<url1>,<url2>,... pid=<pid>[ thumbprint=<sha256 hex>] control=http://127.0.0.1:<port>/[ token=<hex>]
 """;
 
     public static async Task<int> Main(string[] args)
@@ -99,7 +106,9 @@ Prints one line to stdout when ready:
         await using (host.ConfigureAwait(false))
         {
             var line = $"XENHA_SIM_READY url={host.CoordinatorUrl} hosts={string.Join(",", host.HostUrls)} pid={Environment.ProcessId}"
-                       + (host.Thumbprint is null ? "" : " thumbprint=" + host.Thumbprint);
+                       + (host.Thumbprint is null ? "" : " thumbprint=" + host.Thumbprint)
+                       + " control=" + host.ControlUrl
+                       + (host.ControlTokenGenerated ? " token=" + host.ControlToken : "");
             Console.Out.WriteLine(line);
             Console.Out.Flush();
             if (options.ParentPid > 0)
@@ -157,6 +166,8 @@ Prints one line to stdout when ready:
         {
             o.Farm.Password = fromEnvironment;
         }
+        var token = Environment.GetEnvironmentVariable("XENHA_SIM_CONTROL_TOKEN");
+        if (!string.IsNullOrEmpty(token)) o.ControlToken = token;
         var list = false;
         for (var i = 0; i < args.Length; i++)
         {
@@ -192,6 +203,26 @@ Prints one line to stdout when ready:
                 case "--cifs": o.Farm.Cifs.Add(Next()); break;
                 case "--no-default-storage": o.Farm.NoDefaultStorage = true; break;
                 case "--free-edition": o.Farm.FreeEdition = true; break;
+                case "--liveness-timeout":
+                    o.Farm.LivenessTimeoutSeconds = double.Parse(Next(), NumberStyles.Float, CultureInfo.InvariantCulture);
+                    break;
+                case "--manual-clock": o.Clock = new Tasks.ManualClock(DateTime.UtcNow); break;
+                case "--faults":
+                {
+                    var file = Next();
+                    try
+                    {
+                        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(file));
+                        if (doc.RootElement.ValueKind != System.Text.Json.JsonValueKind.Array) throw new ArgumentException("the file must hold a JSON array");
+                        foreach (var e in doc.RootElement.EnumerateArray()) o.Faults.Add(Faults.ControlPlane.ParseRule(e));
+                    }
+                    catch (Exception e)
+                    {
+                        throw new ArgumentException("--faults " + file + ": " + e.Message);
+                    }
+
+                    break;
+                }
                 case "--list-methods": list = true; break;
                 case "--help":
                 case "-h": throw new HelpRequested();

@@ -39,6 +39,12 @@ public sealed class SimulatorOptions
 
     /// <summary>A clock to use instead of real time × speed (e.g. <see cref="ManualClock"/> in tests).</summary>
     public ISimClock? Clock { get; set; }
+
+    /// <summary>Control-plane bearer token; null or empty = generate one (the ready line then prints it).</summary>
+    public string? ControlToken { get; set; }
+
+    /// <summary>Fault rules installed at start-up (--faults FILE).</summary>
+    internal List<Faults.FaultRule> Faults { get; } = new();
 }
 
 /// <summary>An in-process simulator: one Kestrel endpoint per host on loopback, all on the same port.</summary>
@@ -46,8 +52,9 @@ public sealed class SimulatorHost : IAsyncDisposable
 {
     private readonly List<WebApplication> _apps;
 
-    private SimulatorHost(SimFarm farm, List<WebApplication> apps, IReadOnlyList<Uri> urls, string? thumbprint, X509Certificate2? cert)
+    private SimulatorHost(SimFarm farm, List<WebApplication> apps, IReadOnlyList<Uri> urls, string? thumbprint, X509Certificate2? cert, Faults.ControlPlane control)
     {
+        Control = control;
         Farm = farm;
         _apps = apps;
         HostUrls = urls;
@@ -56,6 +63,17 @@ public sealed class SimulatorHost : IAsyncDisposable
     }
 
     internal SimFarm Farm { get; }
+
+    internal Faults.ControlPlane Control { get; }
+
+    /// <summary>The control plane, http://127.0.0.1:PORT/.</summary>
+    public Uri ControlUrl => Control.Url;
+
+    /// <summary>The control plane's bearer token.</summary>
+    public string ControlToken => Control.Token;
+
+    /// <summary>Whether <see cref="ControlToken"/> was generated (not given).</summary>
+    public bool ControlTokenGenerated => Control.TokenGenerated;
 
     /// <summary>URL of the coordinator of the first pool (xennode01).</summary>
     public Uri CoordinatorUrl => HostUrls[0];
@@ -103,7 +121,11 @@ public sealed class SimulatorHost : IAsyncDisposable
 
                 var urls = addresses.Select(a => new Uri($"{scheme}://{a}:{port}/")).ToList();
                 var thumb = cert?.GetCertHashString(HashAlgorithmName.SHA256);
-                return new SimulatorHost(farm, apps, urls, thumb, cert);
+                var control = await XenHa.Simulator.Faults.ControlPlane.StartAsync(farm, options.ControlToken, cancellationToken).ConfigureAwait(false);
+                lock (farm.Lock)
+                    foreach (var rule in options.Faults) farm.Faults.AddRule(rule);
+                farm.Ha.Start();
+                return new SimulatorHost(farm, apps, urls, thumb, cert, control);
             }
             catch (Exception e) when (e is System.IO.IOException or Microsoft.AspNetCore.Connections.AddressInUseException or System.Net.Sockets.SocketException)
             {
@@ -151,6 +173,8 @@ public sealed class SimulatorHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Farm.Ha.Stop();
+        await Control.DisposeAsync().ConfigureAwait(false);
         foreach (var app in _apps)
         {
             try

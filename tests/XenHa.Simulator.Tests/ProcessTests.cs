@@ -27,7 +27,7 @@ public sealed class ProcessTests
             var readLine = p.StandardOutput.ReadLineAsync();
             var line = await readLine.WaitAsync(TimeSpan.FromSeconds(30));
             Assert.NotNull(line);
-            var m = System.Text.RegularExpressions.Regex.Match(line!, "^XENHA_SIM_READY url=(http://127\\.0\\.0\\.1:(\\d+)/) hosts=(\\S+) pid=(\\d+)$");
+            var m = System.Text.RegularExpressions.Regex.Match(line!, "^XENHA_SIM_READY url=(http://127\\.0\\.0\\.1:(\\d+)/) hosts=(\\S+) pid=(\\d+) control=http://127\\.0\\.0\\.1:\\d+/ token=[0-9a-f]{32}$");
             Assert.True(m.Success, line);
             Assert.Equal(p.Id.ToString(), m.Groups[4].Value);
             var hosts = m.Groups[3].Value.Split(',');

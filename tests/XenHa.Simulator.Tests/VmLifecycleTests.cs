@@ -30,6 +30,14 @@ internal sealed class VmKit : IAsyncDisposable
         return new VmKit(host, c, s);
     }
 
+    public static async Task<VmKit> StartAsync(SimulatorOptions options)
+    {
+        var host = await SimulatorHost.StartAsync(options);
+        var c = new SimClient(host.CoordinatorUrl);
+        var s = await c.LoginAsync();
+        return new VmKit(host, c, s);
+    }
+
     public async ValueTask DisposeAsync()
     {
         C.Dispose();

@@ -38,6 +38,9 @@ public sealed class FarmOptions
     /// <summary>Unlicensed free edition: pools are limited to 3 hosts (LICENCE_RESTRICTION ["Pool_size"] on join).</summary>
     public bool FreeEdition { get; set; }
 
+    /// <summary>Without HA, a silent host is marked not live after this many simulated seconds (xapi: 600).</summary>
+    public double LivenessTimeoutSeconds { get; set; } = 600;
+
     public static readonly string[] Presets = { "none", "pooled", "pooled-with-vms" };
 
     public static readonly string[] ApiVersions = { "1.7", "2.15", "2.21" };
@@ -48,6 +51,7 @@ public sealed class FarmOptions
         if (Array.IndexOf(Presets, Preset) < 0) throw new ArgumentException("unknown preset " + Preset);
         if (Array.IndexOf(ApiVersions, ApiVersion) < 0) throw new ArgumentException("unsupported API version " + ApiVersion);
         if (MemoryGb < 8) throw new ArgumentException("--memory-gb must be >= 8");
+        if (!(LivenessTimeoutSeconds > 0)) throw new ArgumentException("--liveness-timeout must be > 0");
         if (Cpus < 1) throw new ArgumentException("--cpus must be >= 1");
         _ = Storage.StorageBackends.FromOptions(this);
     }

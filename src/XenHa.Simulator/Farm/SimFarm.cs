@@ -17,7 +17,14 @@ internal sealed class SimFarm
         Methods = MethodTable.Build();
         Tasks = new TaskEngine(this);
         Storage = Simulator.Storage.StorageBackends.FromOptions(options);
+        Ha = new Ha.HaRuntime(this);
     }
+
+    /// <summary>Host power, partitions, storage loss and call fault rules (the control plane's state).</summary>
+    public Faults.FaultState Faults { get; } = new();
+
+    /// <summary>Liveness, the HA liveset, failover and restarts.</summary>
+    public Ha.HaRuntime Ha { get; }
 
     /// <summary>NAS exports, iSCSI LUNs and SMB shares shared by every pool of the farm.</summary>
     public Simulator.Storage.StorageBackends Storage { get; }

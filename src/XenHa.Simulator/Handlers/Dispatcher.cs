@@ -11,6 +11,9 @@ namespace XenHa.Simulator.Handlers;
 /// <summary>The outcome of one call: a value (possibly bare, for system.listMethods) or an error description.</summary>
 internal sealed record CallResult(object? Value, IReadOnlyList<string>? Error, bool Bare = false)
 {
+    /// <summary>A fault rule dropped the connection: the front end aborts it without an answer.</summary>
+    public bool Drop { get; init; }
+
     public static CallResult Fail(XenApiException e) => new(null, e.Description().Select(x => (string)x!).ToList());
 }
 
@@ -73,6 +76,31 @@ internal static class Dispatcher
 
         if (isAsync && !spec.Async) throw new XenApiException("MESSAGE_METHOD_UNKNOWN", method);
 
+        // Control-plane fault rules apply after the session check: delay first, then an error or a dropped connection.
+        Faults.FaultAction? fault = null;
+        lock (farm.Lock)
+        {
+            if (farm.Faults.Rules.Count > 0)
+            {
+                var (db, host) = Endpoint(farm, localAddress);
+                if (spec.Session)
+                {
+                    if (args[0] is not string sref) throw Wire.TypeError("string", args[0]);
+                    CheckSession(db, host, sref, spec.Name, farm.Clock.UtcNow);
+                }
+
+                var rest = spec.Session ? args.Skip(1).ToList() : args;
+                fault = farm.Faults.Match(method, rest, (s, t) => NamedAs(db, s, t));
+            }
+        }
+
+        if (fault is not null)
+        {
+            if (fault.DelayMs > 0) Thread.Sleep(TimeSpan.FromMilliseconds(fault.DelayMs));
+            if (fault.Error is not null) throw fault.Error;
+            if (fault.Drop) return new CallResult(null, null) { Drop = true };
+        }
+
         Tasks.PendingLong? pending;
         lock (farm.Lock)
         {
@@ -100,12 +128,37 @@ internal static class Dispatcher
             };
             if (isAsync) return new CallResult(farm.Tasks.StartAsync(call, spec), null);
             var value = farm.Tasks.Begin(call, spec);
-            if (value is not Tasks.PendingLong p) return new CallResult(value, null);
+            if (value is not Tasks.PendingLong p)
+            {
+                RefreshHa(farm, db, spec.Name);
+                return new CallResult(value, null);
+            }
+
             pending = p;
         }
 
         // A long message: its body waits on the simulated clock without the farm lock.
-        return new CallResult(farm.Tasks.Finish(pending), null);
+        var result = farm.Tasks.Finish(pending);
+        lock (farm.Lock) RefreshHa(farm, pending.Call.Db, spec.Name);
+        return new CallResult(result, null);
+    }
+
+    /// <summary>A target given by name: an object whose name_label (or uuid) is the rule's target.</summary>
+    private static bool NamedAs(Db db, string reference, string target) =>
+        db.TryGet(reference) is { } rec
+        && (rec.Fields.TryGetValue("name_label", out var n) && n is string name && name == target || rec.Uuid == target);
+
+    /// <summary>ha_plan_exists_for / ha_overcommitted kept current after every call that may change them (HA on).</summary>
+    private static void RefreshHa(SimFarm farm, Db db, string name)
+    {
+        if (!farm.Pools.Contains(db) || !SimFarm.Pool(db).Bool("ha_enabled")) return;
+        var dot = name.IndexOf('.');
+        var message = dot < 0 ? name : name.Substring(dot + 1);
+        if (message.StartsWith("get_", StringComparison.Ordinal) || name.StartsWith("event.", StringComparison.Ordinal)
+            || name.StartsWith("session.", StringComparison.Ordinal) || name.StartsWith("task.", StringComparison.Ordinal)
+            || name.StartsWith("message.", StringComparison.Ordinal) || message.StartsWith("ha_compute", StringComparison.Ordinal))
+            return;
+        farm.Ha.UpdatePoolStatus(db);
     }
 
     /// <summary>Session-less calls on a supporter: only the whitelist (slave_local_login) answers.</summary>

@@ -34,6 +34,8 @@ internal static class HostHandlers
         {
             var host = call.Obj("host", 0);
             if (call.Has(1)) _ = call.Bool(1);
+            if (host.Bool("enabled"))
+                call.Farm.Ha.AssertPreserves(call.Db, _ => new Ha.ConfigurationChange { HostsToDisable = new[] { host.Ref } });
             if (host.Bool("enabled")) call.Db.Set(host, "enabled", false);
             Recompute(call.Db, host);
             return null;
@@ -182,6 +184,7 @@ internal static class Evacuation
         if (network != "" && network != Wire.NullRef) _ = call.Obj("network", 1);
         var batch = call.Has(2) ? (int)call.Long(2) : DefaultBatchSize;
         if (batch <= 0) batch = DefaultBatchSize;
+        call.Farm.Ha.AssertPreserves(db, _ => new Ha.ConfigurationChange { HostsToDisable = new[] { host.Ref } });
         HostHandlers.AssertNoHostOperation(host);
         var plan = Plan(call.Farm, db, host);
         if (plan.Values.FirstOrDefault(p => p.Error is not null).Error is { } first) throw first;

@@ -44,6 +44,7 @@ internal sealed class MethodTable
         VdiHandlers.Register(t);
         VbdHandlers.Register(t);
         VifHandlers.Register(t);
+        HaHandlers.Register(t);
         return t;
     }
 }

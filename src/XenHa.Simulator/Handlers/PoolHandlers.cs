@@ -61,7 +61,7 @@ internal static class PoolHandlers
         var password = call.Str(2);
 
         // The joiner logs into the coordinator (xapi_pool.ml join_common): nothing listening → JOINING_HOST_CONNECTION_FAILED.
-        if (farm.HostByAddress(address) is not var (pdb, target)) throw new XenApiException("JOINING_HOST_CONNECTION_FAILED");
+        if (farm.HostByAddress(address) is not var (pdb, target) || !farm.Faults.Reachable(address)) throw new XenApiException("JOINING_HOST_CONNECTION_FAILED");
         if (SimFarm.IsSupporter(pdb, target)) throw SimFarm.HostIsSlave(pdb);
         if (user != farm.Options.User || password != farm.Options.Password)
             throw new XenApiException("SESSION_AUTHENTICATION_FAILED", user, "Authentication failure");

@@ -102,6 +102,7 @@ internal static class VmLifecycle
         if (target.Map("current_operations").Values.Any(v => Wire.AsString(v) == "evacuate"))
             throw new XenApiException("HOST_EVACUATE_IN_PROGRESS", target.Ref);
         Placement.AssertCanBootHere(db, vm, target);
+        call.Farm.Ha.AssertVmArrival(db, vm, target);
         return Boot(call, vm, target, op, paused, Durations.Boot, afterBoot: null);
     }
 
@@ -245,6 +246,7 @@ internal static class VmLifecycle
         VmOps.Assert(db, vm, op, legacy: PowerState.Legacy(call.Farm));
         var target = host ?? Placement.Choose(db, vm);
         Placement.AssertCanBootHere(db, vm, target);
+        call.Farm.Ha.AssertVmArrival(db, vm, target);
         return Boot(call, vm, target, op, paused, Durations.Memory(vm), () => PowerState.DropSuspendImage(db, vm));
     }
 
@@ -274,7 +276,8 @@ internal static class VmLifecycle
         {
             if (host.Ref == call.EndpointHost.Ref && Placement.IsLive(db, host))
                 throw new XenApiException("DOMAIN_EXISTS", vm.Ref, vm.Int("domid").ToString(CultureInfo.InvariantCulture));
-            if (Placement.IsLive(db, host)) throw new XenApiException("HOST_IS_LIVE", host.Ref);
+            // Xapi_host.is_host_alive: live in the database AND answering (a silent host counts as dead).
+            if (HaHandlers.IsHostAlive(call.Farm, db, host)) throw new XenApiException("HOST_IS_LIVE", host.Ref);
         }
 
         if (vm.Str("power_state") == "Suspended") db.Set(vm, "suspend_VDI", Wire.NullRef);

@@ -20,6 +20,17 @@ internal static class HttpFrontEnd
         res.Headers["Access-Control-Allow-Origin"] = "*";
         res.Headers["Access-Control-Allow-Headers"] = "X-Requested-With";
         var req = ctx.Request;
+        var localIp = ctx.Connection.LocalIpAddress ?? IPAddress.Loopback;
+        if (localIp.IsIPv4MappedToIPv6) localIp = localIp.MapToIPv4();
+        bool reachable;
+        lock (farm.Lock) reachable = farm.Faults.Reachable(localIp.ToString());
+        if (!reachable)
+        {
+            // A powered-off, booting or partitioned host: the connection is dropped unanswered.
+            ctx.Abort();
+            return;
+        }
+
         if (HttpMethods.IsOptions(req.Method))
         {
             res.StatusCode = 200;
@@ -54,6 +65,7 @@ internal static class HttpFrontEnd
             {
                 var call = JsonRpc.ParseCall(body);
                 var result = await RunAsync(() => Dispatcher.Dispatch(farm, address, call.Method, call.Params), call.Method).ConfigureAwait(false);
+                if (result.Drop) { ctx.Abort(); return; }
                 var bytes = result.Error is null ? JsonRpc.Success(call, result.Value) : JsonRpc.Failure(call, result.Error);
                 await WriteAsync(res, 200, "application/json", bytes).ConfigureAwait(false);
             }
@@ -61,6 +73,7 @@ internal static class HttpFrontEnd
             {
                 var (method, args) = XmlRpc.ParseCall(body);
                 var result = await RunAsync(() => Dispatcher.Dispatch(farm, address, method, args), method).ConfigureAwait(false);
+                if (result.Drop) { ctx.Abort(); return; }
                 var text = result.Error is not null ? XmlRpc.Failure(result.Error) : result.Bare ? XmlRpc.Bare(result.Value) : XmlRpc.Success(result.Value);
                 await WriteAsync(res, 200, "text/xml", Encoding.UTF8.GetBytes(text)).ConfigureAwait(false);
             }

@@ -56,6 +56,7 @@ internal static class Migration
         var force = options.TryGetValue("force", out var f) && Wire.AsString(f) == "true";
         VmOps.Assert(db, vm, "pool_migrate", strict: !force, legacy: PowerState.Legacy(farm));
         Placement.AssertCanBootHere(db, vm, host);
+        farm.Ha.AssertVmArrival(db, vm, host, db.TryGet("host", vm.Str("resident_on")));
         return Run(farm, db, vm, host, task, "pool_migrate", null, null);
     }
 
