@@ -190,9 +190,14 @@ internal sealed class HaRuntime
                 f.SilentSince = now;
                 Schedule(db, LivenessTimeout);
             }
-            else if (now - f.SilentSince.Value >= LivenessTimeout - TimeSpan.FromMilliseconds(50) && Placement.IsLive(db, h))
+            else if (now - f.SilentSince.Value >= LivenessTimeout - TimeSpan.FromMilliseconds(50))
             {
-                SetLive(db, h, false, now);
+                if (Placement.IsLive(db, h)) SetLive(db, h, false, now);
+            }
+            else
+            {
+                // A timer that fired early (scaled clock granularity) must not lose the deadline: check again then.
+                Schedule(db, LivenessTimeout - (now - f.SilentSince.Value));
             }
         }
     }
@@ -227,6 +232,10 @@ internal sealed class HaRuntime
             else if (now - f.SilentSince.Value >= timeout - TimeSpan.FromMilliseconds(50))
             {
                 failed.Add(h);
+            }
+            else
+            {
+                Schedule(db, timeout - (now - f.SilentSince.Value));
             }
         }
 
