@@ -93,9 +93,11 @@ internal static class HaHandlers
         {
             var vm = call.Obj("VM", 0);
             var value = call.Bool(1);
+            // The operation check (make_into_template needs Halted) runs first; then xapi_vm_helpers' VM_IS_PROTECTED
+            // for a halted VM HA is about to restart.
+            if (value && vm.Str("power_state") != "Halted") throw VmOps.BadPowerState(vm, new[] { "Halted" });
             if (value && SimFarm.Pool(call.Db).Bool("ha_enabled") && HaModel.IsProtected(call.Farm, vm))
                 throw new XenApiException("VM_IS_PROTECTED", vm.Ref);
-            if (value && vm.Str("power_state") != "Halted") throw VmOps.BadPowerState(vm, new[] { "Halted" });
             call.Db.Set(vm, "is_a_template", value);
             if (value) call.Db.Set(vm, "ha_always_run", false);
             VmOps.Recompute(call.Db, vm);
