@@ -32,6 +32,9 @@ internal sealed class PoolJoiner : IDisposable
             SkipCertificateCheck = skipCertificateCheck,
             Timeout = TimeSpan.FromSeconds(60),
             Originator = "XenHa/" + ConnectXenPoolCommand.ModuleVersion,
+            // A joiner legitimately becomes a member of another pool: its session must not go
+            // looking for "its" coordinator afterwards (XenCenter simply drops that connection).
+            FailoverTimeout = TimeSpan.Zero,
         };
         JoinTimeout = TimeSpan.FromSeconds(timeoutSeconds);
     }
