@@ -117,6 +117,18 @@ internal sealed class VmKit : IAsyncDisposable
 public sealed class VmLifecycleTests
 {
     [Fact]
+    public async Task Installing_tools_in_a_running_guest_makes_it_report_guest_metrics()
+    {
+        await using var k = await VmKit.StartAsync();
+        var vm = await k.Vm("xennode01-vm2");
+        await k.WaitTask(await k.Str("Async.VM.start", vm, false, false));
+        Assert.Equal("OpaqueRef:NULL", (await k.Rec("VM", vm)).GetProperty("guest_metrics").GetString());
+        await k.R("VM.add_to_other_config", vm, "xensim_tools", "true");
+        await VmKit.Until(async () => (await k.Rec("VM", vm)).GetProperty("guest_metrics").GetString() != "OpaqueRef:NULL",
+            "the guest agent reports after the tools are installed");
+    }
+
+    [Fact]
     public async Task Start_twice_gives_bad_power_state_and_allowed_operations_follow_the_state()
     {
         await using var k = await VmKit.StartAsync();

@@ -22,6 +22,20 @@ internal static class VmHandlers
     public static void Register(MethodTable t)
     {
         t.Add("VM.update_allowed_operations", 1, call => { VmOps.Recompute(call.Db, call.Obj("VM", 0)); return null; }, async: true);
+        // "Installing the tools" in a running guest (simulator convention, see GuestAgent): the agent reports shortly after.
+        if (t.TryGet("VM.add_to_other_config", out var addToOtherConfig))
+        {
+            t.Add("VM.add_to_other_config", 3, call =>
+            {
+                var result = addToOtherConfig.Body(call);
+                var vm = call.Obj("VM", 0);
+                if (call.Str(1) == GuestAgent.ToolsKey && vm.Str("power_state") is "Running" or "Paused")
+                {
+                    GuestAgent.Schedule(call.Farm, call.Db, vm);
+                }
+                return result;
+            }, async: addToOtherConfig.Async);
+        }
         SetInt(t, "order");
         SetInt(t, "start_delay");
         SetInt(t, "shutdown_delay");
