@@ -76,7 +76,7 @@ try {
     Show-Step 'Live migration refuses a VM without tools, with a clear error'
     Move-XenVM -Name 'winxp' -Destination xennode03 -ErrorAction SilentlyContinue -ErrorVariable refused
     if (-not $refused) { throw 'Moving a VM without tools should have been refused.' }
-    Write-Host ("Refused as expected: {0}" -f $refused[0].Exception.Message) -ForegroundColor Yellow
+    Write-Host ("Refused as expected: {0}" -f $refused[0].ToString()) -ForegroundColor Yellow
 
     Show-Step 'Install the tools in Windows XP (in the simulator: mark the guest) and see "Optimized"'
     Invoke-XenApi VM.add_to_other_config (Get-XenVM winxp), 'xensim_tools', 'true' -Confirm:$false
