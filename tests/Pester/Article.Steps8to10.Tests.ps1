@@ -18,7 +18,7 @@ Describe 'Article steps 8-9: ungraceful test on the free edition (no HA)' {
     BeforeAll {
         Start-HaPool
         New-ArticleVMs
-        Invoke-SimControl -Simulator $script:sim -Path '/hosts/xennode02/power-off' | Out-Null
+        Stop-XenSimulatorHost -Simulator $script:sim -Name xennode02 -Confirm:$false
         Wait-Until { -not (Get-XenHost xennode02).Live } | Should -BeTrue
     }
     AfterAll { Stop-HaPool }
@@ -57,7 +57,7 @@ Describe 'Article step 10: automatic HA restarts the protected VMs elsewhere, in
         Protect-XenVM fedora -Priority Restart -Order 1 -StartDelaySeconds 5 -Confirm:$false
         Protect-XenVM winxp -Priority Restart -Order 2 -Confirm:$false
         $script:enabled = Enable-XenHa -HeartbeatRepository 'NFS VM storage' -HostFailuresToTolerate 1 -Confirm:$false
-        Invoke-SimControl -Simulator $script:sim -Path '/hosts/xennode02/power-off' | Out-Null
+        Stop-XenSimulatorHost -Simulator $script:sim -Name xennode02 -Confirm:$false
         $script:restarted = Wait-Until -TimeoutSeconds 120 {
             $vms = Get-XenVM fedora, winxp
             @($vms | Where-Object { $_.PowerState -eq 'Running' -and $_.Host -ne 'xennode02' }).Count -eq 2

@@ -1,16 +1,4 @@
 # Helpers shared by the HA, recovery and article 8-10 suites; dot-sourced inside BeforeAll after Common.ps1.
-function Invoke-SimControl {
-    # The simulator's control plane (HTTP+JSON, bearer token kept inside the simulator object).
-    param([Parameter(Mandatory)] $Simulator, [string] $Method = 'POST', [Parameter(Mandatory)] [string] $Path, $Body)
-    $flags = [System.Reflection.BindingFlags]'NonPublic,Public,Instance'
-    $control = $Simulator.GetType().GetProperty('Control', $flags).GetValue($Simulator)
-    $control | Should -Not -BeNullOrEmpty -Because 'xensim announces its control plane on the ready line'
-    $token = $control.GetType().GetField('_token', $flags).GetValue($control)
-    $request = @{ Method = $Method; Uri = $Simulator.ControlUrl.TrimEnd('/') + $Path; Headers = @{ Authorization = "Bearer $token" } }
-    if ($null -ne $Body) { $request.Body = $Body | ConvertTo-Json -Depth 5; $request.ContentType = 'application/json' }
-    Invoke-RestMethod @request
-}
-
 function Wait-Until {
     # Polls a condition with a bounded wait (the simulator clock runs fast).
     param([Parameter(Mandatory)] [scriptblock] $Condition, [int] $TimeoutSeconds = 60)

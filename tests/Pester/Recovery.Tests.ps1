@@ -7,18 +7,16 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'HaCommon.ps1')
 
     function Stop-SimHost([string] $Name) {
-        Invoke-SimControl -Simulator $script:sim -Path "/hosts/$Name/power-off" | Out-Null
+        Stop-XenSimulatorHost -Simulator $script:sim -Name $Name -Confirm:$false
         Wait-Until { -not (Get-XenHost $Name).Live } | Should -BeTrue -Because "$Name should leave the live set after its timeout"
     }
 
     function Restore-SimHosts {
         # Power everything back on, heal partitions, and wait until every host is live again.
-        $state = Invoke-SimControl -Simulator $script:sim -Method GET -Path '/state'
-        foreach ($h in $state.hosts | Where-Object power -ne 'on') {
-            Invoke-SimControl -Simulator $script:sim -Path "/hosts/$($h.name)/power-on" | Out-Null
-        }
-        # Heal only when something is partitioned: xensim stops noticing a later power loss after /heal.
-        if ($state.hosts | Where-Object isolated) { Invoke-SimControl -Simulator $script:sim -Path '/heal' | Out-Null }
+        $state = @(Get-XenSimulatorState -Simulator $script:sim)
+        $off = @($state | Where-Object Power -ne 'On')
+        if ($off) { Start-XenSimulatorHost -Simulator $script:sim -Name $off.Name -Confirm:$false }
+        Get-XenSimulatorFault -Simulator $script:sim -Kind Partition | Remove-XenSimulatorFault -Confirm:$false
         Wait-Until { -not (Get-XenHost | Where-Object { -not $_.Live }) } | Should -BeTrue
         foreach ($h in Get-XenHost | Where-Object { -not $_.Enabled }) { Invoke-XenApi host.enable -ArgumentList $h -Confirm:$false | Out-Null }
         Get-XenVM | Where-Object PowerState -ne 'Halted' | Stop-XenVM -Force -Confirm:$false -ErrorAction SilentlyContinue
@@ -122,7 +120,7 @@ Describe 'Repair-XenPool fencing evidence' {
 
     It 'treats a partitioned host that does not answer on its management address as fenced' {
         New-RunningVM -Name 'rec-part' | Out-Null
-        Invoke-SimControl -Simulator $script:sim -Path '/partition' -Body @{ hosts = @('xennode02') } | Out-Null
+        Add-XenSimulatorFault -Simulator $script:sim -Kind Partition -HostName xennode02 -Confirm:$false | Out-Null
         Wait-Until { -not (Get-XenHost xennode02).Live } | Should -BeTrue
         $result = Repair-XenPool -Host xennode02 -IncludeUnprotected -Confirm:$false
         $result.Outcome | Should -Be 'Restarted'
