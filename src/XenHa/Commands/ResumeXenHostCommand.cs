@@ -14,22 +14,8 @@ namespace XenHa.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Resume, "XenHost", DefaultParameterSetName = NameSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(Host), typeof(Vm))]
-public sealed class ResumeXenHostCommand : XenCmdlet
+public sealed class ResumeXenHostCommand : HostTargetCmdlet
 {
-    private const string NameSet = "Name";
-    private const string InputObjectSet = "InputObject";
-
-    /// <summary>Host names or UUIDs; wildcards allowed.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = NameSet)]
-    [SupportsWildcards]
-    [ValidateNotNullOrEmpty]
-    public string[] Name { get; set; } = Array.Empty<string>();
-
-    /// <summary>Hosts from Get-XenHost.</summary>
-    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
-    [ValidateNotNull]
-    public Host[] InputObject { get; set; } = Array.Empty<Host>();
-
     /// <summary>Move the VMs that Suspend-XenHost evacuated back to the host.</summary>
     [Parameter]
     public SwitchParameter Failback { get; set; }
@@ -48,32 +34,7 @@ public sealed class ResumeXenHostCommand : XenCmdlet
     [ValidateRange(1, 86400)]
     public int TimeoutSeconds { get; set; } = 3600;
 
-    /// <summary>The connection to use with -Name; the default connection if omitted.</summary>
-    [Parameter(ParameterSetName = NameSet)]
-    [ValidateNotNull]
-    public Connection? Connection { get; set; }
-
-    protected override void ProcessRecord()
-    {
-        foreach (var (connection, host) in HostTargets.Resolve(this, ParameterSetName == NameSet ? Name : null, InputObject,
-                     ParameterSetName == NameSet ? ResolveConnection(Connection) : null))
-        {
-            try
-            {
-                Resume(connection, host);
-            }
-            catch (XenApiException e)
-            {
-                WriteXenError(e, host.NameLabel);
-            }
-            catch (TimeoutException e)
-            {
-                WriteXenError(e, host.NameLabel);
-            }
-        }
-    }
-
-    private void Resume(Connection connection, Api.Host host)
+    protected override void ProcessHost(Connection connection, Api.Host host)
     {
         var maintenance = new HostMaintenance(this, connection);
         var hostRef = new XenRef<Api.Host>(host.OpaqueRef);

@@ -15,22 +15,8 @@ namespace XenHa.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Suspend, "XenHost", DefaultParameterSetName = NameSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(Host))]
-public sealed class SuspendXenHostCommand : XenCmdlet
+public sealed class SuspendXenHostCommand : HostTargetCmdlet
 {
-    private const string NameSet = "Name";
-    private const string InputObjectSet = "InputObject";
-
-    /// <summary>Host names or UUIDs; wildcards allowed.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = NameSet)]
-    [SupportsWildcards]
-    [ValidateNotNullOrEmpty]
-    public string[] Name { get; set; } = Array.Empty<string>();
-
-    /// <summary>Hosts from Get-XenHost.</summary>
-    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
-    [ValidateNotNull]
-    public Host[] InputObject { get; set; } = Array.Empty<Host>();
-
     /// <summary>
     /// The pool's credentials, used to log in again after the coordinator role moves. Without it the
     /// coordinator stays coordinator (disabled and evacuated) and a warning says so.
@@ -55,32 +41,7 @@ public sealed class SuspendXenHostCommand : XenCmdlet
     [ValidateRange(1, 86400)]
     public int TimeoutSeconds { get; set; } = 3600;
 
-    /// <summary>The connection to use with -Name; the default connection if omitted.</summary>
-    [Parameter(ParameterSetName = NameSet)]
-    [ValidateNotNull]
-    public Connection? Connection { get; set; }
-
-    protected override void ProcessRecord()
-    {
-        foreach (var (connection, host) in HostTargets.Resolve(this, ParameterSetName == NameSet ? Name : null, InputObject,
-                     ParameterSetName == NameSet ? ResolveConnection(Connection) : null))
-        {
-            try
-            {
-                Suspend(connection, host);
-            }
-            catch (XenApiException e)
-            {
-                WriteXenError(e, host.NameLabel);
-            }
-            catch (TimeoutException e)
-            {
-                WriteXenError(e, host.NameLabel);
-            }
-        }
-    }
-
-    private void Suspend(Connection connection, Api.Host host)
+    protected override void ProcessHost(Connection connection, Api.Host host)
     {
         var maintenance = new HostMaintenance(this, connection);
         var isCoordinator = connection.Session.CoordinatorRef.OpaqueRef == host.OpaqueRef;

@@ -1,6 +1,7 @@
 using System;
 using System.Management.Automation;
 using XenHa.Client;
+using Api = XenHa.Client;
 
 namespace XenHa.Infrastructure;
 
@@ -9,24 +10,10 @@ namespace XenHa.Infrastructure;
 /// live-migrate the VMs away, hand the coordinator role over if needed), then host.reboot or
 /// host.shutdown and a bounded wait until the host is back or down.
 /// </summary>
-public abstract class HostPowerCommand : XenCmdlet
+public abstract class HostPowerCommand : HostTargetCmdlet
 {
     /// <summary>True for a reboot, false for a shutdown.</summary>
     protected abstract bool Reboot { get; }
-
-    protected const string NameSet = "Name";
-    protected const string InputObjectSet = "InputObject";
-
-    /// <summary>Host names or UUIDs; wildcards allowed.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = NameSet)]
-    [SupportsWildcards]
-    [ValidateNotNullOrEmpty]
-    public string[] Name { get; set; } = Array.Empty<string>();
-
-    /// <summary>Hosts from Get-XenHost.</summary>
-    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputObjectSet)]
-    [ValidateNotNull]
-    public Host[] InputObject { get; set; } = Array.Empty<Host>();
 
     /// <summary>The pool's credentials; required for the coordinator, whose role moves to another member first.</summary>
     [Parameter]
@@ -49,41 +36,18 @@ public abstract class HostPowerCommand : XenCmdlet
     [ValidateRange(1, 86400)]
     public int TimeoutSeconds { get; set; } = 900;
 
-    /// <summary>The connection to use with -Name; the default connection if omitted.</summary>
-    [Parameter(ParameterSetName = NameSet)]
-    [ValidateNotNull]
-    public Connection? Connection { get; set; }
-
-    protected override void ProcessRecord()
+    protected override void ProcessHost(Connection connection, Api.Host host)
     {
-        foreach (var (connection, host) in HostTargets.Resolve(this, ParameterSetName == NameSet ? Name : null, InputObject,
-                     ParameterSetName == NameSet ? ResolveConnection(Connection) : null))
+        var power = new HostPower(this, reboot: Reboot)
         {
-            var power = new HostPower(this, reboot: Reboot)
-            {
-                Credential = Credential,
-                NewCoordinator = NewCoordinator,
-                PowerTimeout = TimeSpan.FromSeconds(TimeoutSeconds),
-            };
-            Connection? used;
-            try
-            {
-                used = power.Run(connection, host, ShouldProcess);
-            }
-            catch (XenApiException e)
-            {
-                WriteXenError(e, host.NameLabel);
-                continue;
-            }
-            catch (TimeoutException e)
-            {
-                WriteXenError(e, host.NameLabel);
-                continue;
-            }
-            if (PassThru && used != null)
-            {
-                WriteObject(HostResolver.Refresh(this, used, host.OpaqueRef, Cancellation));
-            }
+            Credential = Credential,
+            NewCoordinator = NewCoordinator,
+            PowerTimeout = TimeSpan.FromSeconds(TimeoutSeconds),
+        };
+        var used = power.Run(connection, host, ShouldProcess);
+        if (PassThru && used != null)
+        {
+            WriteObject(HostResolver.Refresh(this, used, host.OpaqueRef, Cancellation));
         }
     }
 }
