@@ -100,13 +100,16 @@ Describe 'Suspend-XenHost on the coordinator' {
     BeforeAll { Start-TestPool -Speed 20 }
     AfterAll { Stop-TestPool }
 
-    It 'hands the coordinator role over with -Credential and follows the connection' {
+    It 'hands the coordinator role over and the same connection follows it' {
         New-RunningVM -Name 'coord-vm1' -On xennode01 -Tools | Out-Null
-        $result = Suspend-XenHost xennode01 -Credential $sim.Credential -NewCoordinator xennode02 -PassThru -Confirm:$false
+        $before = Get-XenConnection
+        $result = Suspend-XenHost xennode01 -NewCoordinator xennode02 -PassThru -Confirm:$false
         $result.InMaintenance | Should -BeTrue
         $result.IsCoordinator | Should -BeFalse
         (Get-XenPool).Coordinator | Should -Be 'xennode02'
         (Get-XenConnection).CoordinatorName | Should -Be 'xennode02'
+        (Get-XenConnection).Id | Should -Be $before.Id
+        $before.Uri.Host | Should -Be (Get-XenHost xennode02).Address
         (Get-XenVM coord-vm1).Host | Should -Not -Be 'xennode01'
         Resume-XenHost xennode01 -Confirm:$false
         (Get-XenHost xennode01).Enabled | Should -BeTrue
@@ -132,10 +135,12 @@ Describe 'Restart-XenHost and Stop-XenHost' {
         (Get-XenHost xennode03).Enabled | Should -BeTrue
     }
 
-    It 'refuses to restart the coordinator without -Credential, before changing anything' {
-        { Restart-XenHost xennode01 -Confirm:$false -ErrorAction Stop } |
-            Should -Throw -ErrorId 'XenHaCredentialRequired,XenHa.Commands.RestartXenHostCommand'
-        (Get-XenHost xennode01).Enabled | Should -BeTrue
+    It 'restarts the coordinator after handing its role to another member' {
+        $result = Restart-XenHost xennode01 -NewCoordinator xennode03 -PassThru -Confirm:$false
+        $result.Live | Should -BeTrue
+        $result.Enabled | Should -BeTrue
+        (Get-XenPool).Coordinator | Should -Be 'xennode03'
+        (Get-XenConnection).CoordinatorName | Should -Be 'xennode03'
     }
 
     It 'Stop-XenHost refuses while a VM blocks evacuation and leaves the host enabled' {

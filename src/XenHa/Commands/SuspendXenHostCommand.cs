@@ -17,15 +17,6 @@ namespace XenHa.Commands;
 [OutputType(typeof(Host))]
 public sealed class SuspendXenHostCommand : HostTargetCmdlet
 {
-    /// <summary>
-    /// The pool's credentials, used to log in again after the coordinator role moves. Without it the
-    /// coordinator stays coordinator (disabled and evacuated) and a warning says so.
-    /// </summary>
-    [Parameter]
-    [Credential]
-    [ValidateNotNull]
-    public PSCredential? Credential { get; set; }
-
     /// <summary>The member that becomes coordinator when the host is the coordinator; the enabled host with the most free memory by default.</summary>
     [Parameter]
     [XenIdentity]
@@ -51,7 +42,7 @@ public sealed class SuspendXenHostCommand : HostTargetCmdlet
         var vms = maintenance.ResidentVms(host);
         var plan = maintenance.Plan(host, vms);
         Api.Host? successor = null;
-        if (isCoordinator && Credential != null)
+        if (isCoordinator)
         {
             successor = maintenance.ChooseCoordinator(host, NewCoordinator, out var why);
             if (successor == null)
@@ -62,7 +53,7 @@ public sealed class SuspendXenHostCommand : HostTargetCmdlet
             }
         }
 
-        var description = Describe(host, plan, successor, isCoordinator);
+        var description = Describe(host, plan, successor);
         if (!ShouldProcess(description, description + Environment.NewLine + "Continue?", "Suspend-XenHost"))
         {
             return;
@@ -71,11 +62,7 @@ public sealed class SuspendXenHostCommand : HostTargetCmdlet
         maintenance.DisableAndEvacuate(host, vms, mark: true, TimeSpan.FromSeconds(TimeoutSeconds));
         if (successor != null)
         {
-            maintenance.HandOver(successor, Credential!, TimeSpan.FromSeconds(TimeoutSeconds));
-        }
-        else if (isCoordinator)
-        {
-            WriteWarning($"{host.NameLabel} is in maintenance mode but is still the pool coordinator. To hand the role over as XenCenter does, run Suspend-XenHost {host.NameLabel} -Credential <pool credentials> again.");
+            maintenance.HandOver(successor, TimeSpan.FromSeconds(TimeoutSeconds));
         }
 
         if (PassThru)
@@ -84,7 +71,7 @@ public sealed class SuspendXenHostCommand : HostTargetCmdlet
         }
     }
 
-    private static string Describe(Api.Host host, IReadOnlyList<(Api.Vm Vm, string Target)> plan, Api.Host? successor, bool isCoordinator)
+    private static string Describe(Api.Host host, IReadOnlyList<(Api.Vm Vm, string Target)> plan, Api.Host? successor)
     {
         var lines = new List<string>
         {
@@ -95,10 +82,6 @@ public sealed class SuspendXenHostCommand : HostTargetCmdlet
         if (successor != null)
         {
             lines.Add($"  then hand the coordinator role to {successor.NameLabel} and reconnect to it.");
-        }
-        else if (isCoordinator)
-        {
-            lines.Add("  The host stays pool coordinator (no -Credential to reconnect after a hand-over).");
         }
         return string.Join(Environment.NewLine, lines);
     }

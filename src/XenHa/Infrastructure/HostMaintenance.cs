@@ -235,10 +235,10 @@ internal sealed class HostMaintenance
     }
 
     /// <summary>
-    /// pool.designate_new_master, then a new login through the old address (HOST_IS_SLAVE redirects it
-    /// to the new coordinator); the new connection replaces the old one in Get-XenConnection.
+    /// pool.designate_new_master, then the connection's own session is re-pointed at the new
+    /// coordinator (it keeps its credential in memory), so the same connection object goes on working.
     /// </summary>
-    public void HandOver(Api.Host newCoordinator, PSCredential credential, TimeSpan timeout)
+    public void HandOver(Api.Host newCoordinator, TimeSpan timeout)
     {
         _cmdlet.WriteVerbose($"Handing the coordinator role to {newCoordinator.NameLabel}.");
         var task = _cmdlet.AwaitCall(Session.CallAsync<XenRef<XenTask>>("Async.pool.designate_new_master", Stop,
@@ -252,42 +252,38 @@ internal sealed class HostMaintenance
         {
             // The old coordinator already answers as a member: the role has moved, and this session with it.
         }
-        var old = Connection;
-        var options = new XenSessionOptions { Originator = "XenHa/" + Commands.ConnectXenPoolCommand.ModuleVersion };
-        var network = credential.GetNetworkCredential();
-        XenSession session = null!;
+        var session = Connection.Session;
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
+        while (session.CoordinatorRef.OpaqueRef != newCoordinator.OpaqueRef)
         {
             try
             {
-                session = _cmdlet.AwaitCall(XenSession.LoginAsync(old.Uri.ToString(), credential.UserName, network.Password, options, Stop));
-                if (session.CoordinatorRef.OpaqueRef == newCoordinator.OpaqueRef || DateTime.UtcNow >= deadline)
-                {
-                    break;
-                }
-                session.Dispose();
+                _cmdlet.AwaitCall(ReconnectAsync(session));
             }
-            catch (Exception e) when ((e is XenApiException || e is XenConnectionException) && DateTime.UtcNow < deadline)
+            catch (XenApiException) when (DateTime.UtcNow < deadline)
             {
                 // The pool is between coordinators for a moment.
+            }
+            if (session.CoordinatorRef.OpaqueRef == newCoordinator.OpaqueRef)
+            {
+                break;
+            }
+            if (DateTime.UtcNow >= deadline)
+            {
+                throw new TimeoutException($"The pool did not report {newCoordinator.NameLabel} as its coordinator within 60 s after the hand-over.");
             }
             if (Stop.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(500)))
             {
                 throw new PipelineStoppedException();
             }
         }
-        var connection = new Connection(ConnectionStore.NextId(), session, old.PoolName, newCoordinator.NameLabel);
-        _cmdlet.AwaitCall(PoolReader.ReadPoolAsync(connection, Stop));
-        var wasDefault = old.IsDefault;
-        ConnectionStore.Remove(old);
-        ConnectionStore.Add(connection);
-        if (!wasDefault)
-        {
-            _cmdlet.WriteVerbose("The new connection became the default one.");
-        }
-        old.Session.Dispose();
-        Connection = connection;
-        _cmdlet.WriteVerbose($"Connected to the new coordinator {newCoordinator.NameLabel} at {session.Uri} (connection {connection.Id}).");
+        Connection.CoordinatorName = newCoordinator.NameLabel;
+        _cmdlet.WriteVerbose($"Connected to the new coordinator {newCoordinator.NameLabel} at {session.Uri} (connection {Connection.Id}).");
+    }
+
+    private async System.Threading.Tasks.Task<bool> ReconnectAsync(XenSession session)
+    {
+        await session.ReconnectAsync(Stop).ConfigureAwait(false);
+        return true;
     }
 }

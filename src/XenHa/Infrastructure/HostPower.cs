@@ -24,8 +24,6 @@ internal sealed class HostPower
 
     public bool Reboot { get; }
 
-    public PSCredential? Credential { get; set; }
-
     public string? NewCoordinator { get; set; }
 
     public TimeSpan EvacuateTimeout { get; set; } = TimeSpan.FromHours(1);
@@ -41,12 +39,6 @@ internal sealed class HostPower
         Api.Host? successor = null;
         if (isCoordinator)
         {
-            if (Credential == null)
-            {
-                _cmdlet.ThrowTerminatingError(new ErrorRecord(
-                    new InvalidOperationException($"{host.NameLabel} is the pool coordinator. To {verb} it, the role must first move to another member and XenHa must log in to that member: pass -Credential (the pool's credentials), and optionally -NewCoordinator. Nothing was changed."),
-                    "XenHaCredentialRequired", ErrorCategory.InvalidArgument, host.NameLabel));
-            }
             successor = maintenance.ChooseCoordinator(host, NewCoordinator, out var why);
             if (successor == null)
             {
@@ -70,7 +62,7 @@ internal sealed class HostPower
         maintenance.DisableAndEvacuate(host, vms, mark: false, EvacuateTimeout);
         if (successor != null)
         {
-            maintenance.HandOver(successor, Credential!, EvacuateTimeout);
+            maintenance.HandOver(successor, EvacuateTimeout);
             connection = maintenance.Connection;
         }
 

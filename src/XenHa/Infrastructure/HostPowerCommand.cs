@@ -15,12 +15,6 @@ public abstract class HostPowerCommand : HostTargetCmdlet
     /// <summary>True for a reboot, false for a shutdown.</summary>
     protected abstract bool Reboot { get; }
 
-    /// <summary>The pool's credentials; required for the coordinator, whose role moves to another member first.</summary>
-    [Parameter]
-    [Credential]
-    [ValidateNotNull]
-    public PSCredential? Credential { get; set; }
-
     /// <summary>The member that becomes coordinator when the host is the coordinator; the enabled host with the most free memory by default.</summary>
     [Parameter]
     [XenIdentity]
@@ -40,7 +34,6 @@ public abstract class HostPowerCommand : HostTargetCmdlet
     {
         var power = new HostPower(this, reboot: Reboot)
         {
-            Credential = Credential,
             NewCoordinator = NewCoordinator,
             PowerTimeout = TimeSpan.FromSeconds(TimeoutSeconds),
         };
