@@ -111,37 +111,14 @@ public sealed class AddXenPoolMemberCommand : XenCmdlet
         }
         if (joiner.Problems.Count > 0)
         {
-            foreach (var problem in joiner.Problems)
-            {
-                WriteError(problem);
-            }
-            ThrowTerminatingError(PoolJoiner.Problem("XenHaPoolPreconditionFailed", ErrorCategory.InvalidOperation,
-                $"{joiner.Problems.Count} problem(s) prevent adding hosts to pool '{target.Pool.NameLabel}' (see the errors above). Nothing was changed.",
-                connection));
+            joiner.StopWithProblems($"adding hosts to pool '{target.Pool.NameLabel}'", connection);
             return;
         }
 
         var address = PoolJoiner.AddressOf(target);
         var coordinatorName = target.Coordinator?.NameLabel ?? address;
-        for (var i = 0; i < pending.Count; i++)
-        {
-            var member = pending[i];
-            var name = member.Self?.NameLabel ?? member.Server;
-            if (!ShouldProcess(name, $"Join pool '{target.Pool.NameLabel}' (coordinator {coordinatorName} at {address})"))
-            {
-                continue;
-            }
-            try
-            {
-                joiner.Join(member, connection, address, i + 1, pending.Count);
-            }
-            catch (Exception e) when (e is XenApiException || e is TimeoutException)
-            {
-                ThrowTerminatingError(ErrorRecords.From(e, member.Server));
-            }
-            WriteVerbose($"{name} joined pool '{target.Pool.NameLabel}'.");
-            members.Add(member.Self?.Uuid ?? "");
-        }
+        members.AddRange(joiner.JoinAll(pending, connection, address, target.Pool.NameLabel, coordinatorName)
+            .Select(m => m.Self?.Uuid ?? ""));
         if (PassThru && members.Count > 0)
         {
             var wanted = new HashSet<string>(members, StringComparer.OrdinalIgnoreCase);

@@ -116,12 +116,7 @@ public sealed class NewXenPoolCommand : XenCmdlet
         }
         if (joiner.Problems.Count > 0 || coordinator == null)
         {
-            foreach (var problem in joiner.Problems)
-            {
-                WriteError(problem);
-            }
-            ThrowTerminatingError(PoolJoiner.Problem("XenHaPoolPreconditionFailed", ErrorCategory.InvalidOperation,
-                $"{joiner.Problems.Count} problem(s) prevent building pool '{Name}' (see the errors above). Nothing was changed.", Name));
+            joiner.StopWithProblems($"building pool '{Name}'", Name);
             return;
         }
 
@@ -154,27 +149,8 @@ public sealed class NewXenPoolCommand : XenCmdlet
             }
             var connection = new Connection(0, coordinatorSession!, Name, coordinatorName);
             var address = PoolJoiner.AddressOf(coordinator);
-            var joined = 0;
-            for (var i = 0; i < pending.Count; i++)
-            {
-                var member = pending[i];
-                var name = member.Self?.NameLabel ?? member.Server;
-                if (!ShouldProcess(name, $"Join pool '{Name}' (coordinator {coordinatorName} at {address})"))
-                {
-                    continue;
-                }
-                try
-                {
-                    joiner.Join(member, connection, address, i + 1, pending.Count);
-                }
-                catch (Exception e) when (e is XenApiException || e is TimeoutException)
-                {
-                    ThrowTerminatingError(ErrorRecords.From(e, member.Server));
-                }
-                WriteVerbose($"{name} joined pool '{Name}'.");
-                joined++;
-                changed = true;
-            }
+            var joined = joiner.JoinAll(pending, connection, address, Name, coordinatorName).Count;
+            changed |= joined > 0;
             if (joined > 0)
             {
                 joiner.ClearUnsharedDefaultSr(connection);

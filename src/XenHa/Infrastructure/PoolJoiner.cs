@@ -205,6 +205,47 @@ internal sealed class PoolJoiner : IDisposable
     }
 
     /// <summary>After joins, clear the default SR when it is not shared (XenCenter's last "New Pool" step).</summary>
+    /// <summary>Writes every problem found by the checks, then stops the cmdlet: nothing has been changed.</summary>
+    public void StopWithProblems(string whatIsPrevented, object? target)
+    {
+        foreach (var problem in Problems)
+        {
+            _cmdlet.WriteError(problem);
+        }
+        _cmdlet.ThrowTerminatingError(Problem("XenHaPoolPreconditionFailed", ErrorCategory.InvalidOperation,
+            $"{Problems.Count} problem(s) prevent {whatIsPrevented} (see the errors above). Nothing was changed.", target));
+    }
+
+    /// <summary>
+    /// Joins the checked members one by one (ShouldProcess per member); the first failure stops the
+    /// cmdlet. Returns the members that joined.
+    /// </summary>
+    public List<PoolState> JoinAll(IReadOnlyList<PoolState> pending, Connection coordinator, string coordinatorAddress,
+        string poolName, string coordinatorName)
+    {
+        var joined = new List<PoolState>();
+        for (var i = 0; i < pending.Count; i++)
+        {
+            var member = pending[i];
+            var name = member.Self?.NameLabel ?? member.Server;
+            if (!_cmdlet.ShouldProcess(name, $"Join pool '{poolName}' (coordinator {coordinatorName} at {coordinatorAddress})"))
+            {
+                continue;
+            }
+            try
+            {
+                Join(member, coordinator, coordinatorAddress, i + 1, pending.Count);
+            }
+            catch (Exception e) when (e is XenApiException || e is TimeoutException)
+            {
+                _cmdlet.ThrowTerminatingError(ErrorRecords.From(e, member.Server));
+            }
+            _cmdlet.WriteVerbose($"{name} joined pool '{poolName}'.");
+            joined.Add(member);
+        }
+        return joined;
+    }
+
     public void ClearUnsharedDefaultSr(Connection coordinator)
     {
         var session = coordinator.Session;
