@@ -12,9 +12,13 @@
       Test   Build, then xunit and Pester (in a fresh pwsh against the staged module); ends with the
              single line "N passed, M failed"
       Demo   Build, then run the demo against a simulated three-host farm
+      Docs   turn docs/ (platyPS markdown) into the staged module's en-US/XenHa.dll-Help.xml (MAML) and
+             en-US/about_XenHa.help.txt; Build does this too
+      Package  Build, then write out/XenHa.<version>.nupkg: the staged module folder as a
+             PowerShellGet-style package (module files at the root plus XenHa.nuspec)
 
 .PARAMETER Task
-    Build, Test or Demo.
+    Build, Test, Demo, Docs or Package.
 
 .PARAMETER Configuration
     The dotnet build configuration (Release by default).
@@ -33,7 +37,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Docs', 'Package')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -81,7 +85,70 @@ function Invoke-BuildTask {
 
     $simulatorOut = Join-Path $stage 'simulator'
     Invoke-Native dotnet @('publish', (Join-Path $Root 'src/XenHa.Simulator/XenHa.Simulator.csproj'), '-c', $Configuration, "-p:Version=$version", '--no-build', '-o', $simulatorOut, '-nologo', '-v:quiet')
+    Invoke-DocsTask
     Write-Host "Staged module: $stage" -ForegroundColor Cyan
+}
+
+function Invoke-DocsTask {
+    Import-Module (Join-Path $Root 'src/Help/XenHaHelp.psm1') -Force
+    Export-XenHaHelp -DocsPath (Join-Path $Root 'docs') -ModuleBase (Get-StagePath)
+    Write-Host "Help written: $(Join-Path (Get-StagePath) 'en-US')" -ForegroundColor Cyan
+}
+
+function Invoke-PackageTask {
+    Invoke-BuildTask
+    New-ModulePackage
+}
+
+function New-ModulePackage {
+    # A PowerShellGet-style .nupkg of the staged module: its files at the package root, XenHa.nuspec
+    # with the manifest's metadata, and the two OPC parts NuGet expects. Written with System.IO.Compression.
+    Add-Type -AssemblyName System.IO.Compression, System.IO.Compression.FileSystem
+    $manifest = Import-PowerShellDataFile -Path (Join-Path $Root 'XenHa.psd1')
+    $stage = Get-StagePath
+    $package = Join-Path $Root "out/XenHa.$($manifest.ModuleVersion).nupkg"
+    $tags = @($manifest.PrivateData.PSData.Tags) + 'PSModule', 'PSIncludes_Cmdlet' +
+        @($manifest.CmdletsToExport | ForEach-Object { "PSCmdlet_$_"; "PSCommand_$_" })
+    $escape = { param($text) [System.Security.SecurityElement]::Escape([string] $text) }
+    $nuspec = @"
+<?xml version="1.0" encoding="utf-8"?>
+<package xmlns="http://schemas.microsoft.com/packaging/2011/08/nuspec.xsd">
+  <metadata>
+    <id>XenHa</id>
+    <version>$($manifest.ModuleVersion)</version>
+    <authors>$(& $escape $manifest.Author)</authors>
+    <owners>$(& $escape $manifest.CompanyName)</owners>
+    <requireLicenseAcceptance>false</requireLicenseAcceptance>
+    <licenseUrl>$(& $escape $manifest.PrivateData.PSData.LicenseUri)</licenseUrl>
+    <description>$(& $escape $manifest.Description)</description>
+    <copyright>$(& $escape $manifest.Copyright)</copyright>
+    <tags>$(& $escape ($tags -join ' '))</tags>
+  </metadata>
+</package>
+"@
+    $files = @(Get-ChildItem -Path $stage -Recurse -File)
+    $extensions = @($files | ForEach-Object { $_.Extension.TrimStart('.') } | Where-Object { $_ } | Sort-Object -Unique) + 'nuspec', 'rels'
+    $contentTypes = '<?xml version="1.0" encoding="utf-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">' +
+        (($extensions | Sort-Object -Unique | ForEach-Object { "<Default Extension=`"$_`" ContentType=`"application/octet`" />" }) -join '') + '</Types>'
+    $rels = '<?xml version="1.0" encoding="utf-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
+        '<Relationship Type="http://schemas.microsoft.com/packaging/2010/07/manifest" Target="/XenHa.nuspec" Id="R0" /></Relationships>'
+
+    if (Test-Path $package) { Remove-Item $package }
+    $zip = [System.IO.Compression.ZipFile]::Open($package, [System.IO.Compression.ZipArchiveMode]::Create)
+    try {
+        foreach ($part in @(@('XenHa.nuspec', $nuspec), @('[Content_Types].xml', $contentTypes), @('_rels/.rels', $rels))) {
+            $writer = [System.IO.StreamWriter]::new($zip.CreateEntry($part[0]).Open(), [System.Text.UTF8Encoding]::new($false))
+            try { $writer.Write($part[1]) } finally { $writer.Dispose() }
+        }
+        foreach ($file in $files) {
+            $name = $file.FullName.Substring($stage.Length).TrimStart('/', '\').Replace('\', '/')
+            [System.IO.Compression.ZipFileExtensions]::CreateEntryFromFile($zip, $file.FullName, $name) | Out-Null
+        }
+    }
+    finally {
+        $zip.Dispose()
+    }
+    Write-Host "Package: $package" -ForegroundColor Cyan
 }
 
 function Get-TrxCounts {
@@ -137,6 +204,7 @@ function Invoke-PesterTests {
 
 function Invoke-TestTask {
     Invoke-BuildTask
+    New-ModulePackage
     New-Item -ItemType Directory -Force -Path (Join-Path $Root 'out/test-results') | Out-Null
     $xunit = Invoke-XunitTests
     $runs = @($xunit)
@@ -162,6 +230,8 @@ try {
         'Build' { Invoke-BuildTask }
         'Test' { Invoke-TestTask }
         'Demo' { Invoke-DemoTask }
+        'Docs' { Invoke-DocsTask }
+        'Package' { Invoke-PackageTask }
     }
 }
 catch {
