@@ -82,6 +82,7 @@ function Invoke-BuildTask {
         Copy-Item (Join-Path $moduleBin $file) $stage
     }
     Copy-Item (Join-Path $Root 'XenHa.psd1') $stage
+    Copy-Item (Join-Path $Root 'src/XenHa.Dsc/XenHa.psm1') $stage
 
     $simulatorOut = Join-Path $stage 'simulator'
     Invoke-Native dotnet @('publish', (Join-Path $Root 'src/XenHa.Simulator/XenHa.Simulator.csproj'), '-c', $Configuration, "-p:Version=$version", '--no-build', '-o', $simulatorOut, '-nologo', '-v:quiet')
