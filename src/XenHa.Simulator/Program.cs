@@ -25,6 +25,8 @@ usage: xensim [options]
   --api-version V      1.7 | 2.15 | 2.21 (default 2.21)
   --memory-gb N        memory per host in GiB (default 256)
   --cpus N             CPUs per host (default 16)
+  --disk-content-mb N  MiB of deterministic data at the start of each simulated disk, carried by
+                       VM exports (/export, /import); the rest of a disk reads as zeros (default 4)
   --speed F            simulated clock speed factor (default 1)
   --nfs SERVER:/PATH[,SIZE-GB]
                        an NFS export (repeatable; replaces the default exports; default size 2048)
@@ -193,6 +195,7 @@ Prints one line to stdout when ready:
                 case "--api-version": o.Farm.ApiVersion = Next(); break;
                 case "--memory-gb": o.Farm.MemoryGb = NextInt(); break;
                 case "--cpus": o.Farm.Cpus = NextInt(); break;
+                case "--disk-content-mb": o.Farm.DiskContentMb = NextInt(); break;
                 case "--speed":
                     o.Speed = double.Parse(Next(), NumberStyles.Float, CultureInfo.InvariantCulture);
                     if (!(o.Speed > 0)) throw new ArgumentException("--speed must be > 0");

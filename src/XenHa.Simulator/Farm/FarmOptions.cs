@@ -41,6 +41,9 @@ public sealed class FarmOptions
     /// <summary>Without HA, a silent host is marked not live after this many simulated seconds (xapi: 600).</summary>
     public double LivenessTimeoutSeconds { get; set; } = 600;
 
+    /// <summary>MiB of deterministic data at the start of each simulated disk (what an XVA export carries).</summary>
+    public int DiskContentMb { get; set; } = 4;
+
     public static readonly string[] Presets = { "none", "pooled", "pooled-with-vms" };
 
     public static readonly string[] ApiVersions = { "1.7", "2.15", "2.21" };
@@ -52,6 +55,7 @@ public sealed class FarmOptions
         if (Array.IndexOf(ApiVersions, ApiVersion) < 0) throw new ArgumentException("unsupported API version " + ApiVersion);
         if (MemoryGb < 8) throw new ArgumentException("--memory-gb must be >= 8");
         if (!(LivenessTimeoutSeconds > 0)) throw new ArgumentException("--liveness-timeout must be > 0");
+        if (DiskContentMb is < 0 or > 65536) throw new ArgumentException("--disk-content-mb must be 0..65536");
         if (Cpus < 1) throw new ArgumentException("--cpus must be >= 1");
         _ = Storage.StorageBackends.FromOptions(this);
     }

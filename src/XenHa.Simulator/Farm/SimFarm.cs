@@ -18,6 +18,7 @@ internal sealed class SimFarm
         Tasks = new TaskEngine(this);
         Storage = Simulator.Storage.StorageBackends.FromOptions(options);
         Ha = new Ha.HaRuntime(this);
+        DiskContent = new Xva.DiskContent(options.DiskContentMb);
     }
 
     /// <summary>Host power, partitions, storage loss and call fault rules (the control plane's state).</summary>
@@ -33,6 +34,9 @@ internal sealed class SimFarm
     public object Lock { get; } = new();
 
     public FarmOptions Options { get; }
+
+    /// <summary>The bytes of simulated disks (XVA export/import).</summary>
+    public Xva.DiskContent DiskContent { get; }
     public ISimClock Clock { get; }
     public MethodTable Methods { get; }
     public TaskEngine Tasks { get; }

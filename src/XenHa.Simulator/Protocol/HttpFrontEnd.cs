@@ -38,6 +38,12 @@ internal static class HttpFrontEnd
             return;
         }
 
+        if (Xva.XvaRequest.Route(ctx, farm, localIp.ToString()) is { } transfer)
+        {
+            await transfer.ConfigureAwait(false);
+            return;
+        }
+
         if (!HttpMethods.IsPost(req.Method))
         {
             await WriteAsync(res, 200, "text/html", Encoding.UTF8.GetBytes("<html><body>xensim: XenAPI simulator</body></html>")).ConfigureAwait(false);

@@ -47,6 +47,25 @@ internal static class XmlRpc
         return (name, list);
     }
 
+    /// <summary>Parses a lone &lt;value&gt; document (an XVA's ova.xml); MalformedRequestException when it is not one.</summary>
+    public static object? ParseValueText(string xml)
+    {
+        XElement root;
+        try
+        {
+            var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, IgnoreComments = true };
+            using var reader = XmlReader.Create(new StringReader(xml), settings);
+            root = XElement.Load(reader);
+        }
+        catch (XmlException e)
+        {
+            throw new MalformedRequestException("Xmlrpc.Parse_error: " + e.Message);
+        }
+
+        if (root.Name.LocalName != "value") throw new MalformedRequestException("Xmlrpc.Parse_error: expected value");
+        return ParseValue(root, 1);
+    }
+
     private static object? ParseValue(XElement value, int depth)
     {
         if (depth > MaxDepth) throw new MalformedRequestException("Xmlrpc.Parse_error: nesting too deep");

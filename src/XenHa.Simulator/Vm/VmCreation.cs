@@ -209,12 +209,18 @@ internal static class VmCreation
         VmOps.Assert(db, vm, "destroy", legacy: PowerState.Legacy(call.Farm));
         if (vm.Map("other_config").TryGetValue("default_template", out var d) && Wire.AsString(d) == "true")
             throw new XenApiException("VM_CANNOT_DELETE_DEFAULT_TEMPLATE");
+        DestroyRecords(db, vm);
+        return null;
+    }
+
+    /// <summary>Deletes a VM with its VBDs, VIFs and metrics (its VDIs stay).</summary>
+    public static void DestroyRecords(Db db, Rec vm)
+    {
         foreach (var vbd in db.All("VBD").Where(v => v.Str("VM") == vm.Ref).ToList()) db.Delete(vbd);
         foreach (var vif in db.All("VIF").Where(v => v.Str("VM") == vm.Ref).ToList()) db.Delete(vif);
         if (db.TryGet("VM_metrics", vm.Str("metrics")) is { } m) db.Delete(m);
         if (db.TryGet("VM_guest_metrics", vm.Str("guest_metrics")) is { } gm) db.Delete(gm);
         db.Delete(vm);
-        return null;
     }
 }
 
