@@ -6,7 +6,11 @@
 #>
 Set-StrictMode -Version 3.0
 
-$MarkerPattern = '^<!--\s*example:\s*not-run\s*-\s*(.+?)\s*-->$'
+# Example markers (HTML comments: on GitHub and in Get-Help they are invisible):
+#   <!-- example: not-run - <reason> -->  the example is not run against the simulator, and why
+#   <!-- example: setup - <code> -->      code the example test runs first to reach the example's state
+#   <!-- example: expect-error - <id>[, <id>] -->  the example shows these errors on purpose (no other)
+$MarkerPattern = '^<!--\s*example:\s*(not-run|setup|expect-error)\s*-\s*(.+?)\s*-->$'
 
 function Split-MarkdownBlock {
     # Turns markdown lines into blocks: Paragraph, Item (list item), Row (table row), Code, Comment.
@@ -148,8 +152,9 @@ function Read-TypedSection {
 function Read-XenHaHelpPage {
     <#
         Reads one cmdlet page into an object: Name, Synopsis, Description, Parameters, Examples, Inputs,
-        Outputs, Notes, Links. Each example has Title, Code (the powershell blocks joined), Remarks and
-        NotRun: the reason given by a "<!-- example: not-run - reason -->" line, or $null.
+        Outputs, Notes, Links. Each example has Title, Code (its powershell blocks joined; other blocks,
+        such as sample output, belong to Remarks), NotRun (the reason of a not-run marker, or $null),
+        ExpectError (the error id it shows on purpose, or $null) and Setup (the code of its setup markers).
     #>
     param([Parameter(Mandatory)] [string] $Path)
     $lines = [System.IO.File]::ReadAllLines($Path)
@@ -181,15 +186,24 @@ function Read-XenHaHelpPage {
     $examples = foreach ($entry in (Get-MarkdownSection -Lines $sections['EXAMPLES'] -Level 3).GetEnumerator()) {
         $blocks = @(Split-MarkdownBlock $entry.Value)
         $notRun = $null
+        $expectError = $null
+        $setup = @()
         foreach ($comment in ($blocks | Where-Object Kind -EQ 'Comment')) {
-            if ($comment.Text -match $MarkerPattern) { $notRun = $Matches[1] }
+            if ($comment.Text -notmatch $MarkerPattern) { throw "$Path, $($entry.Key): unknown marker '$($comment.Text)'." }
+            switch ($Matches[1]) {
+                'not-run' { $notRun = $Matches[2] }
+                'expect-error' { $expectError = $Matches[2] }
+                'setup' { $setup += $Matches[2] }
+            }
         }
-        $code = @($blocks | Where-Object Kind -EQ 'Code' | ForEach-Object { $_.Lines -join "`n" }) -join "`n"
+        $isCode = { $_.Kind -eq 'Code' -and $_.Language -eq 'powershell' }
         [pscustomobject]@{
-            Title   = $entry.Key
-            Code    = $code
-            Remarks = @($blocks | Where-Object { $_.Kind -ne 'Code' -and $_.Kind -ne 'Comment' })
-            NotRun  = $notRun
+            Title       = $entry.Key
+            Code        = @($blocks | Where-Object $isCode | ForEach-Object { $_.Lines -join "`n" }) -join "`n"
+            Remarks     = @($blocks | Where-Object { -not (& $isCode) -and $_.Kind -ne 'Comment' })
+            NotRun      = $notRun
+            ExpectError = $expectError
+            Setup       = $setup -join "`n"
         }
     }
 

@@ -21,6 +21,7 @@ public sealed class AddXenSimulatorFaultCommand : SimulatorCmdlet
     /// <summary>The hosts cut off (Partition) or losing storage (StorageLoss); host objects bind by their Name.</summary>
     [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
     [Alias("Name")]
+    [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string[]? HostName { get; set; }
 

@@ -1,0 +1,77 @@
+# build.ps1 -Task Package (and -Task Test, which packages before testing) writes out/XenHa.<version>.nupkg.
+# Installed as Install-Module would (extracted into <ModulePath>/XenHa/<version>/), the module loads by
+# name in a fresh pwsh and works against the simulator it carries.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    Add-Type -AssemblyName System.IO.Compression, System.IO.Compression.FileSystem
+    $root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
+    $version = (Import-PowerShellDataFile $modulePath).ModuleVersion
+    $package = Join-Path $root "out/XenHa.$version.nupkg"
+    if (-not (Test-Path $package)) { throw "$package is missing: run build.ps1 -Task Package (-Task Test packages too)." }
+    $zip = [System.IO.Compression.ZipFile]::OpenRead($package)
+    try {
+        $entries = @($zip.Entries | ForEach-Object FullName)
+        $reader = [System.IO.StreamReader]::new(($zip.Entries | Where-Object FullName -EQ 'XenHa.nuspec').Open())
+        try { [xml] $nuspec = $reader.ReadToEnd() } finally { $reader.Dispose() }
+    }
+    finally {
+        $zip.Dispose()
+    }
+    $modules = Join-Path ([System.IO.Path]::GetTempPath()) "xenha-package-$PID"
+}
+
+AfterAll {
+    if ($modules -and (Test-Path $modules)) { Remove-Item $modules -Recurse -Force }
+}
+
+Describe 'The XenHa package' {
+    It 'is a PowerShellGet-style nupkg: the module at the root and a nuspec with its metadata' {
+        $metadata = $nuspec.package.metadata
+        $metadata.id | Should -Be 'XenHa'
+        $metadata.version | Should -Be $version
+        $metadata.authors | Should -Not -BeNullOrEmpty
+        $metadata.description | Should -Not -BeNullOrEmpty
+        $metadata.tags -split ' ' | Should -Contain 'PSModule'
+        $metadata.tags -split ' ' | Should -Contain 'PSCmdlet_Connect-XenPool'
+        foreach ($file in 'XenHa.psd1', 'XenHa.dll', 'XenHa.Client.dll', 'XenHa.Format.ps1xml', 'en-US/XenHa.dll-Help.xml', 'en-US/about_XenHa.help.txt', '[Content_Types].xml', '_rels/.rels') {
+            $entries | Should -Contain $file
+        }
+        @($entries | Where-Object { $_ -like 'simulator/*' }) | Should -Not -BeNullOrEmpty
+        @($entries | Where-Object { $_ -match '\\' }) | Should -BeNullOrEmpty -Because 'zip entry names use forward slashes'
+    }
+
+    It 'imports by name from a module path in a fresh pwsh, with its help, and connects to its simulator' {
+        $target = Join-Path $modules "XenHa/$version"
+        [System.IO.Compression.ZipFile]::ExtractToDirectory($package, $target)
+        $probe = Join-Path $modules 'probe.ps1'
+        Set-Content -Path $probe -Encoding utf8 -Value @'
+param([string] $Modules)
+$ErrorActionPreference = 'Stop'
+$env:PSModulePath = $Modules + [System.IO.Path]::PathSeparator + $env:PSModulePath
+Import-Module XenHa
+"base=$((Get-Module XenHa).ModuleBase)"
+"synopsis=$((Get-Help Connect-XenPool).Synopsis)"
+$sim = Start-XenSimulator -HostCount 2 -Preset pooled
+try {
+    $connection = Connect-XenPool -Server $sim.Url -Credential $sim.Credential
+    "coordinator=$($connection.CoordinatorName) hosts=$(@(Get-XenHost).Count)"
+    Disconnect-XenPool -All -Confirm:$false
+}
+finally {
+    Stop-XenSimulator $sim
+}
+'@
+        Push-Location $root
+        try {
+            $output = & dotnet pwsh -NoProfile -NonInteractive -File $probe -Modules $modules 2>&1 | Out-String
+            $exit = $LASTEXITCODE
+        }
+        finally {
+            Pop-Location
+        }
+        $exit | Should -Be 0 -Because $output
+        $output | Should -Match ("base=" + [regex]::Escape((Resolve-Path $target).Path))
+        $output | Should -Match 'synopsis=Logs into one or more'
+        $output | Should -Match 'coordinator=xennode01 hosts=2'
+    }
+}
