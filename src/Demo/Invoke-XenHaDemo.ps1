@@ -17,11 +17,21 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 if ([Console]::IsOutputRedirected -and $PSVersionTable.PSVersion.Major -ge 7) { $PSStyle.OutputRendering = 'PlainText' }
-Import-Module $ModulePath -Force
+try {
+    # A relative path works too (Import-Module would look for a module of that name instead).
+    Import-Module (Resolve-Path -Path $ModulePath).Path -Force
+}
+catch {
+    Write-Host "Demo failed before it started: $($_.Exception.Message)" -ForegroundColor Red
+    exit 1
+}
 
 $script:step = 0
+$script:stepCount = 15
 function Show-Step([string] $Text) {
     $script:step++
+    Write-Progress -Id 1 -Activity 'XenHa demo: the article end to end' -Status ("Step {0} of {1}: {2}" -f $script:step, $script:stepCount, $Text) `
+        -PercentComplete ([int] (100 * ($script:step - 1) / $script:stepCount))
     Write-Host ''
     Write-Host ("== {0}. {1}" -f $script:step, $Text) -ForegroundColor Cyan
 }
@@ -37,10 +47,10 @@ function Wait-Until([string] $What, [scriptblock] $Condition, [int] $TimeoutSeco
     $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
     while (-not (& $Condition)) {
         if ([DateTime]::UtcNow -gt $deadline) { throw "Timed out after $TimeoutSeconds s waiting until $What." }
-        Write-Progress -Activity 'XenHa demo' -Status "Waiting until $What"
+        Write-Progress -Id 2 -ParentId 1 -Activity 'Waiting' -Status "Waiting until $What"
         Start-Sleep -Milliseconds 200
     }
-    Write-Progress -Activity 'XenHa demo' -Completed
+    Write-Progress -Id 2 -Activity 'Waiting' -Completed
 }
 
 $sim = $null
@@ -49,6 +59,10 @@ try {
     Show-Step 'Three freshly installed hosts (xennode01..03), each its own pool of one'
     $sim = Start-XenSimulator -HostCount 3 -Speed $Speed -MemoryGB 32
     Get-XenSimulatorState -Simulator $sim | Show
+
+    Show-Step 'Add server: log into xennode01 with the root credential (no prompt, certificate policy set once)'
+    Connect-XenPool -Server $sim.HostUrls[0] -Credential $sim.Credential | Show
+    Get-XenHost | Show
 
     Show-Step 'New pool "XenHA-Pool": xennode01 coordinates, the other two join (checks first, then pool.join on each)'
     New-XenPool -Name 'XenHA-Pool' -Coordinator $sim.HostUrls[0] -Member $sim.HostUrls[1], $sim.HostUrls[2] -Credential $sim.Credential | Show
@@ -68,6 +82,7 @@ try {
 
     Show-Step 'A Fedora and a Windows XP VM on the shared store, no home server, started on xennode02'
     Get-XenTemplate -Name 'Fedora*', 'Windows XP*' | Show
+    Get-XenNetwork | Show
     New-XenVM -Name 'fedora' -Template 'Fedora Linux' -Repository 'NFS-SR' -MemoryGB 2 | Out-Null
     New-XenVM -Name 'winxp' -Template 'Windows XP SP3 (32-bit)' -Repository 'NFS-SR' -MemoryGB 1 | Out-Null
     Start-XenVM -Name 'fedora', 'winxp' -Host xennode02
@@ -95,7 +110,7 @@ try {
     Show-Step 'Automatic HA: protect both VMs, heartbeat on the NFS repository, tolerate one host failure'
     Get-XenVM 'fedora', 'winxp' | Protect-XenVM -Priority Restart -Order 1 -Confirm:$false
     Enable-XenHa -HeartbeatRepository 'NFS-SR' -HostFailuresToTolerate 1 -Confirm:$false | Out-Null
-    Get-XenHa | Format-List Enabled, HeartbeatRepository, TimeoutSeconds, HostFailuresToTolerate, MaxHostFailuresToTolerate, Overcommitted | Out-Host
+    Get-XenHa | Format-List | Out-Host
     Write-Host 'What if xennode02 fails?'
     Test-XenHaPlan -FailedHost xennode02 | Show
 
@@ -123,9 +138,14 @@ try {
 
     Show-Step 'Guided recovery: fencing evidence checked, host declared dead, VMs restarted on survivors'
     Repair-XenPool -Confirm:$false | Show
+    Wait-Until 'both VMs run on survivors with their tools reporting' {
+        @(Get-XenVM 'fedora', 'winxp' | Where-Object { $_.PowerState -eq 'Running' -and $_.Host -ne 'xennode03' -and $_.ToolsStatus -eq 'Optimized' }).Count -eq 2
+    }
     Get-XenVM | Show
 
     Get-XenConnection | Disconnect-XenPool -Confirm:$false
+    Write-Progress -Id 1 -Activity 'XenHa demo: the article end to end' -Completed
+    if ($script:step -ne $script:stepCount) { throw "The demo ran $($script:step) steps but announces $($script:stepCount)." }
     Write-Host ''
     Write-Host ("Demo finished in {0:0.0} s." -f ([DateTime]::UtcNow - $started).TotalSeconds) -ForegroundColor Green
 }

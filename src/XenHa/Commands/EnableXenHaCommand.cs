@@ -24,6 +24,7 @@ public sealed class EnableXenHaCommand : XenCmdlet
     [Parameter(Mandatory = true, Position = 0)]
     [XenIdentity]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(RepositoryNameCompleter))]
     public string HeartbeatRepository { get; set; } = "";
 
     /// <summary>How many host failures the pool must survive with every protected VM restarted.</summary>

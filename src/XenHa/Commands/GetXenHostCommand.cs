@@ -22,6 +22,7 @@ public sealed class GetXenHostCommand : XenCmdlet
     [Alias("name_label")]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(HostNameCompleter))]
     public string[]? Name { get; set; }
 
     /// <summary>Host UUIDs.</summary>

@@ -19,6 +19,7 @@ public sealed class GetXenNetworkCommand : XenCmdlet
     [Alias("name_label")]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(NetworkNameCompleter))]
     public string[]? Name { get; set; }
 
     /// <summary>Network UUIDs.</summary>

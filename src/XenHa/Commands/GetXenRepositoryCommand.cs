@@ -21,6 +21,7 @@ public sealed class GetXenRepositoryCommand : XenCmdlet
     [Alias("name_label")]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(RepositoryNameCompleter))]
     public string[]? Name { get; set; }
 
     /// <summary>Repository UUIDs.</summary>

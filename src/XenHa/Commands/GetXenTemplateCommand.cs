@@ -18,6 +18,7 @@ public sealed class GetXenTemplateCommand : XenCmdlet
     [Parameter(Position = 0, ValueFromPipeline = true, ParameterSetName = NameSet)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(TemplateNameCompleter))]
     public string[]? Name { get; set; }
 
     /// <summary>Template UUIDs.</summary>

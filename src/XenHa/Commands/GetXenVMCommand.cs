@@ -27,6 +27,7 @@ public sealed class GetXenVMCommand : XenCmdlet
     [Alias("name_label")]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(VmNameCompleter))]
     public string[]? Name { get; set; }
 
     /// <summary>VM UUIDs.</summary>
@@ -53,6 +54,7 @@ public sealed class GetXenVMCommand : XenCmdlet
     [XenIdentity]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(RepositoryNameCompleter))]
     public string[]? Repository { get; set; }
 
     /// <summary>Only VMs whose guest tools are in these states (Optimized, NotInstalled...).</summary>

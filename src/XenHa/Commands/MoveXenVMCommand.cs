@@ -25,6 +25,7 @@ public sealed class MoveXenVMCommand : XenCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = NameSet)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(VmNameCompleter))]
     public string[] Name { get; set; } = Array.Empty<string>();
 
     /// <summary>VMs from Get-XenVM.</summary>
@@ -36,6 +37,7 @@ public sealed class MoveXenVMCommand : XenCmdlet
     [Parameter(Mandatory = true, Position = 1)]
     [XenIdentity]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(HostNameCompleter))]
     public string Destination { get; set; } = "";
 
     /// <summary>How many migrations run at the same time.</summary>

@@ -33,12 +33,14 @@ public sealed class NewXenVMCommand : XenCmdlet
     [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true)]
     [XenIdentity]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(TemplateNameCompleter))]
     public string Template { get; set; } = "";
 
     /// <summary>The storage repository for the VM's disks (name, UUID or object); the pool's default repository if omitted.</summary>
     [Parameter]
     [XenIdentity]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(RepositoryNameCompleter))]
     public string? Repository { get; set; }
 
     /// <summary>Memory in GiB; the template's memory if omitted.</summary>
@@ -55,6 +57,7 @@ public sealed class NewXenVMCommand : XenCmdlet
     [Parameter]
     [XenIdentity]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(NetworkNameCompleter))]
     public string? Network { get; set; }
 
     /// <summary>The VM's description.</summary>
@@ -66,6 +69,7 @@ public sealed class NewXenVMCommand : XenCmdlet
     [Parameter]
     [XenIdentity]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(HostNameCompleter))]
     public string? Affinity { get; set; }
 
     /// <summary>Start the VM once it is created.</summary>

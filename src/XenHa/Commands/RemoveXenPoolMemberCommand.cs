@@ -24,6 +24,7 @@ public sealed class RemoveXenPoolMemberCommand : XenCmdlet
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = NameSet)]
     [Alias("HostName")]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(HostNameCompleter))]
     public string[] Name { get; set; } = Array.Empty<string>();
 
     /// <summary>Hosts to eject (from Get-XenHost).</summary>

@@ -26,6 +26,7 @@ public sealed class RemoveXenRepositoryCommand : XenCmdlet
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = NameSet)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(RepositoryNameCompleter))]
     public string[] Name { get; set; } = Array.Empty<string>();
 
     /// <summary>Repository UUIDs.</summary>

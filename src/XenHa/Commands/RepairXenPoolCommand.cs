@@ -27,6 +27,7 @@ public sealed class RepairXenPoolCommand : XenCmdlet
     [Parameter(Position = 0, ValueFromPipeline = true)]
     [XenIdentity]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(HostNameCompleter))]
     public new string[] Host { get; set; } = Array.Empty<string>();
 
     /// <summary>Proceed without fencing evidence: you assert the host is powered off (it may still answer on its management address).</summary>

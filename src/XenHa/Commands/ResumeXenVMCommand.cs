@@ -14,6 +14,7 @@ public sealed class ResumeXenVMCommand : VmTargetCmdlet
     [Parameter]
     [XenIdentity]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(HostNameCompleter))]
     public new string? Host { get; set; }
 
     /// <summary>Resume the VMs paused.</summary>

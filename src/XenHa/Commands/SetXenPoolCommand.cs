@@ -43,6 +43,7 @@ public sealed class SetXenPoolCommand : XenCmdlet
     /// <summary>The default storage repository: a name, a UUID or an object from Get-XenRepository.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(RepositoryNameCompleter))]
     public string? DefaultRepository { get; set; }
 
     /// <summary>Return the pool after the change.</summary>

@@ -44,6 +44,7 @@ public sealed class SetXenVMCommand : VmTargetCmdlet
     [Parameter]
     [XenIdentity]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(HostNameCompleter))]
     public string? Affinity { get; set; }
 
     /// <summary>Remove the VM's home server ("don't assign a home server"), so it can start on any host.</summary>

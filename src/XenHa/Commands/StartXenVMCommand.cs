@@ -18,6 +18,7 @@ public sealed class StartXenVMCommand : VmTargetCmdlet
     [Parameter]
     [XenIdentity]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(HostNameCompleter))]
     public new string? Host { get; set; }
 
     /// <summary>Start the VMs paused (VM.start's start_paused).</summary>

@@ -21,6 +21,7 @@ public sealed class SuspendXenHostCommand : HostTargetCmdlet
     [Parameter]
     [XenIdentity]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(HostNameCompleter))]
     public string? NewCoordinator { get; set; }
 
     /// <summary>Return the host, refreshed.</summary>

@@ -22,6 +22,7 @@ public sealed class TestXenHaPlanCommand : XenCmdlet
     [Parameter(Position = 0, ValueFromPipeline = true)]
     [XenIdentity]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(HostNameCompleter))]
     public string[] FailedHost { get; set; } = Array.Empty<string>();
 
     /// <summary>The connection to use; the default connection if omitted.</summary>

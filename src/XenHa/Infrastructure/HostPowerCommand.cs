@@ -19,6 +19,7 @@ public abstract class HostPowerCommand : HostTargetCmdlet
     [Parameter]
     [XenIdentity]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(HostNameCompleter))]
     public string? NewCoordinator { get; set; }
 
     /// <summary>Return the host, refreshed, once it is back (restart) or down (stop).</summary>

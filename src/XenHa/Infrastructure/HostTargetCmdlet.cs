@@ -18,6 +18,7 @@ public abstract class HostTargetCmdlet : XenCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = NameSet)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(HostNameCompleter))]
     public string[] Name { get; set; } = Array.Empty<string>();
 
     /// <summary>Hosts from Get-XenHost.</summary>

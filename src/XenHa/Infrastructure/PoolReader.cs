@@ -70,6 +70,7 @@ internal static class PoolReader
         var controlDomains = new HashSet<string>(
             (await session.GetAllRecordsWhereAsync<Api.Vm>("field \"is_control_domain\"=\"true\"", ct).ConfigureAwait(false))
             .Select(v => v.OpaqueRef));
+        connection.Names.Remember(NameKind.Host, hosts.Select(h => h.NameLabel));
         return hosts.Select(h =>
         {
             metrics.TryGetValue(h.Metrics.OpaqueRef, out var m);
@@ -119,6 +120,7 @@ internal static class PoolReader
         var guestMetrics = vms.Any(v => !v.GuestMetrics.IsNull)
             ? (await session.GetAllRecordsAsync<Api.VmGuestMetrics>(ct).ConfigureAwait(false)).ToDictionary(g => g.OpaqueRef)
             : new Dictionary<string, Api.VmGuestMetrics>();
+        connection.Names.Remember(NameKind.Vm, vms.Where(v => !v.IsATemplate && !v.IsControlDomain).Select(v => v.NameLabel));
         return vms.Select(v =>
         {
             guestMetrics.TryGetValue(v.GuestMetrics.OpaqueRef, out var guest);

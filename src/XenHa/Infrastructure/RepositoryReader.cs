@@ -20,6 +20,7 @@ internal static class RepositoryReader
     {
         var session = connection.Session;
         var srs = await session.GetAllRecordsAsync<Api.Sr>(ct).ConfigureAwait(false);
+        connection.Names.Remember(NameKind.Repository, srs.Select(s => s.NameLabel));
         var pbds = await session.GetAllRecordsAsync<Api.Pbd>(ct).ConfigureAwait(false);
         var hosts = await session.GetAllRecordsAsync<Api.Host>(ct).ConfigureAwait(false);
         var pools = await session.GetAllRecordsAsync<Api.Pool>(ct).ConfigureAwait(false);
@@ -77,6 +78,7 @@ internal static class RepositoryReader
     {
         var session = connection.Session;
         var networks = await session.GetAllRecordsAsync<Api.Network>(ct).ConfigureAwait(false);
+        connection.Names.Remember(NameKind.Network, networks.Select(n => n.NameLabel));
         var pifs = await session.GetAllRecordsAsync<Api.Pif>(ct).ConfigureAwait(false);
         var hostNames = (await session.GetAllRecordsAsync<Api.Host>(ct).ConfigureAwait(false))
             .ToDictionary(h => h.OpaqueRef, h => h.NameLabel, StringComparer.Ordinal);

@@ -46,6 +46,7 @@ internal static class VmResolver
     {
         var records = await connection.Session.GetAllRecordsWhereAsync<Api.Vm>(
             "field \"is_a_template\"=\"true\" and field \"is_a_snapshot\"=\"false\"", ct).ConfigureAwait(false);
+        connection.Names.Remember(NameKind.Template, records.Select(r => r.NameLabel));
         return records.Select(r => ToTemplate(connection, r)).OrderBy(t => t.Name, StringComparer.OrdinalIgnoreCase).ToList();
     }
 

@@ -23,6 +23,7 @@ public abstract class VmTargetCmdlet : XenCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = NameSet)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(VmNameCompleter))]
     public string[] Name { get; set; } = Array.Empty<string>();
 
     /// <summary>VM UUIDs.</summary>

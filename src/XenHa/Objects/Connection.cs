@@ -45,6 +45,9 @@ public sealed class Connection
     /// <summary>True for the connection used when a cmdlet is given none and several exist.</summary>
     public bool IsDefault { get; internal set; }
 
+    /// <summary>The names seen on the last reads, for tab completion.</summary>
+    internal Infrastructure.NameCache Names { get; } = new Infrastructure.NameCache();
+
     /// <summary>The underlying XenAPI session (for Invoke-XenApi and advanced scripts).</summary>
     public XenSession Session { get; }
 
