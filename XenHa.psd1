@@ -54,6 +54,8 @@
         'Wait-XenTask'
         'Stop-XenTask'
         'Invoke-XenApi'
+        'Get-XenConfiguration'
+        'Set-XenConfiguration'
         'Start-XenSimulator'
         'Stop-XenSimulator'
         'Get-XenSimulatorState'

@@ -20,6 +20,10 @@ usage: xensim [options]
   --bind-base IP       address of xennode01; host k binds IP + k - 1 (default 127.0.0.1)
   --user U             login user (default root)
   --password P         login password (default: $XENHA_SIM_PASSWORD, else xenroot)
+  --user-role NAME:ROLE
+                       another XenAPI user with an RBAC role (repeatable): pool-admin, pool-operator,
+                       vm-power-admin, vm-admin, vm-operator or read-only; its password is read from
+                       $XENHA_SIM_PASSWORD_<NAME> (NAME upper-cased, other characters than A-Z0-9 as _)
   --tls                serve HTTPS with a self-signed certificate
   --preset NAME        none | pooled | pooled-with-vms (default none: standalone hosts)
   --api-version V      1.7 | 2.15 | 2.21 (default 2.21)
@@ -159,6 +163,24 @@ Prints one line to stdout when ready:
     {
     }
 
+    /// <summary>The environment variable holding the password of --user-role NAME.</summary>
+    internal static string PasswordVariable(string name) =>
+        "XENHA_SIM_PASSWORD_" + new string(name.ToUpperInvariant().Select(c => c is >= 'A' and <= 'Z' or >= '0' and <= '9' ? c : '_').ToArray());
+
+    /// <summary>NAME:ROLE, the password from the environment (never the command line).</summary>
+    private static SimUser ParseUserRole(string value)
+    {
+        var colon = value.LastIndexOf(':');
+        if (colon <= 0 || colon == value.Length - 1) throw new ArgumentException("--user-role needs NAME:ROLE, e.g. auditor:read-only");
+        var name = value.Substring(0, colon);
+        var role = Handlers.Rbac.Normalize(value.Substring(colon + 1))
+                   ?? throw new ArgumentException($"--user-role {value}: unknown role (roles: {string.Join(", ", Handlers.Rbac.Roles)})");
+        var variable = PasswordVariable(name);
+        var password = Environment.GetEnvironmentVariable(variable);
+        if (string.IsNullOrEmpty(password)) throw new ArgumentException($"--user-role {value}: set the password in ${variable}");
+        return new SimUser(name, password, role);
+    }
+
     internal static (SimulatorOptions Options, bool ListMethods) Parse(string[] args)
     {
         var o = new SimulatorOptions();
@@ -190,6 +212,7 @@ Prints one line to stdout when ready:
                     break;
                 case "--user": o.Farm.User = Next(); break;
                 case "--password": o.Farm.Password = Next(); break;
+                case "--user-role": o.Farm.Users.Add(ParseUserRole(Next())); break;
                 case "--tls": o.Tls = true; break;
                 case "--preset": o.Farm.Preset = Next(); break;
                 case "--api-version": o.Farm.ApiVersion = Next(); break;

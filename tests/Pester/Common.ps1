@@ -4,6 +4,10 @@ if (-not $modulePath) {
     $modulePath = Get-ChildItem (Join-Path $PSScriptRoot '../../out/XenHa/*/XenHa.psd1') | Select-Object -Last 1 -ExpandProperty FullName
 }
 Import-Module $modulePath -Force -ErrorAction Stop
+# Certificate policy and pins never come from (or go to) the real user's settings.
+if (-not $env:XENHA_CONFIG_DIR) {
+    $env:XENHA_CONFIG_DIR = Join-Path ([System.IO.Path]::GetTempPath()) "xenha-test-config-$PID"
+}
 
 function Get-ClosedLoopbackPort {
     # A port nothing listens on: bind port 0, note it, release it.

@@ -97,7 +97,7 @@ Describe 'Connect-XenPool' {
 
         It 'refuses an untrusted certificate by default' {
             { Connect-XenPool -Server $tls.Url -Credential $tls.Credential -ErrorAction Stop } |
-                Should -Throw -ErrorId 'XenHaConnectionFailed,XenHa.Commands.ConnectXenPoolCommand'
+                Should -Throw -ErrorId 'XENHA_CERTIFICATE_UNTRUSTED,XenHa.Commands.ConnectXenPoolCommand'
         }
 
         It 'connects with -SkipCertificateCheck' {

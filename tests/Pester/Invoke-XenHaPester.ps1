@@ -12,6 +12,8 @@ param(
 $ErrorActionPreference = 'Stop'
 Import-Module $PesterPath -Force
 $env:XENHA_MODULE_PATH = $ModulePath
+# Every test reads and writes XenHa settings (certificate policy, pins) in a throw-away directory.
+$env:XENHA_CONFIG_DIR = Join-Path ([System.IO.Path]::GetTempPath()) ("xenha-test-config-" + [guid]::NewGuid().ToString('N'))
 
 $configuration = New-PesterConfiguration
 $configuration.Run.Path = $TestPath
@@ -21,6 +23,7 @@ if ($env:CI -or [Console]::IsOutputRedirected) { $configuration.Output.RenderMod
 $configuration.Should.ErrorAction = 'Continue'
 $result = Invoke-Pester -Configuration $configuration
 
+Remove-Item $env:XENHA_CONFIG_DIR -Recurse -Force -ErrorAction SilentlyContinue
 $failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount
 [pscustomobject]@{ Passed = $result.PassedCount; Failed = $failed; Skipped = $result.SkippedCount } |
     ConvertTo-Json | Set-Content -Path $SummaryPath -Encoding utf8

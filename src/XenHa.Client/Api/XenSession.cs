@@ -374,6 +374,11 @@ public sealed partial class XenSession : IDisposable
             errorCode = ex.Code;
             throw ex.WithContext(Server, method);
         }
+        catch (XenCertificateException ex)
+        {
+            errorCode = ex.Code;
+            throw ex.WithMethod(method);
+        }
         catch (XenApiException ex)
         {
             errorCode = ex.Code;

@@ -13,6 +13,13 @@ public sealed class XenSessionOptions
     /// <summary>When set, decides whether a server certificate is accepted; otherwise normal OS validation applies.</summary>
     public Func<X509Certificate2, X509Chain?, SslPolicyErrors, bool>? CertificateValidator { get; set; }
 
+    /// <summary>
+    /// The certificate policy and pins every HTTPS connection of the session is checked against
+    /// (logins, calls, failover probes); takes precedence over <see cref="CertificateValidator"/>.
+    /// <see cref="SkipCertificateCheck"/> still accepts anything.
+    /// </summary>
+    public CertificateTrust? CertificateTrust { get; set; }
+
     /// <summary>Timeout of each HTTP call.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(60);
 

@@ -13,4 +13,5 @@ public enum XenErrorKind
     Timeout,
     Protocol,
     ResourceUnavailable,
+    Security,
 }

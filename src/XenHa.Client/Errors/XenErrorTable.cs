@@ -123,6 +123,8 @@ internal static class XenErrorTable
         [XenProtocolException.ProtocolErrorCode] = E(XenErrorKind.Protocol, null),
         [XenConnectionException.ConnectionFailedCode] = E(XenErrorKind.Connection, null),
         [XenConnectionException.TimeoutCode] = E(XenErrorKind.Timeout, null),
+        [CertificateTrust.UntrustedCode] = E(XenErrorKind.Security, null),
+        [CertificateTrust.ChangedCode] = E(XenErrorKind.Security, null),
     };
 
     private static readonly XenErrorEntry SrBackendFailure = E(XenErrorKind.Other, p =>

@@ -24,7 +24,7 @@ public sealed class HttpXenTransport : IXenTransport, IDisposable
     private readonly TimeSpan _timeout;
     private readonly bool _skipCertificateCheck;
     private readonly Func<X509Certificate2, X509Chain?, SslPolicyErrors, bool>? _validator;
-    private SslPolicyErrors _lastPolicyErrors;
+    private readonly CertificateTrust? _trust;
     private int _disposed;
 
     public HttpXenTransport(XenSessionOptions? options = null)
@@ -33,6 +33,7 @@ public sealed class HttpXenTransport : IXenTransport, IDisposable
         _timeout = options.Timeout <= TimeSpan.Zero ? TimeSpan.FromSeconds(60) : options.Timeout;
         _skipCertificateCheck = options.SkipCertificateCheck;
         _validator = options.CertificateValidator;
+        _trust = options.CertificateTrust;
         var handler = new HttpClientHandler
         {
             AllowAutoRedirect = false,
@@ -71,7 +72,6 @@ public sealed class HttpXenTransport : IXenTransport, IDisposable
         var ct = linked.Token;
         using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("text/xml");
-        _lastPolicyErrors = SslPolicyErrors.None;
         HttpResponseMessage? response = null;
         try
         {
@@ -109,9 +109,13 @@ public sealed class HttpXenTransport : IXenTransport, IDisposable
         {
             throw;
         }
+        catch (Exception ex) when (request.Properties.TryGetValue(RefusalKey, out var refusal) && refusal is CertificateDecision decision)
+        {
+            throw new XenCertificateException(decision, null, ex);
+        }
         catch (Exception ex) when (IsAbort(ex) || ex is AuthenticationException)
         {
-            throw new XenConnectionException(Describe(uri, ex), uri, null, false, null, ex);
+            throw new XenConnectionException(Describe(uri, ex, request), uri, null, false, null, ex);
         }
         finally
         {
@@ -132,6 +136,9 @@ public sealed class HttpXenTransport : IXenTransport, IDisposable
         }
     }
 
+    private const string RefusalKey = "XenHa.CertificateRefusal";
+    private const string PolicyErrorsKey = "XenHa.SslPolicyErrors";
+
     private bool ValidateCertificate(HttpRequestMessage request, X509Certificate2? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
         if (_skipCertificateCheck)
@@ -140,6 +147,17 @@ public sealed class HttpXenTransport : IXenTransport, IDisposable
         }
 
         bool ok;
+        if (_trust is not null && certificate is not null && request.RequestUri is { } target)
+        {
+            var decision = _trust.Check(target.Host, target.Port, certificate, errors);
+            if (!decision.Accepted)
+            {
+                request.Properties[RefusalKey] = decision;
+            }
+
+            return decision.Accepted;
+        }
+
         if (_validator is not null)
         {
             ok = certificate is not null && _validator(certificate, chain, errors);
@@ -151,14 +169,15 @@ public sealed class HttpXenTransport : IXenTransport, IDisposable
 
         if (!ok)
         {
-            _lastPolicyErrors = errors == SslPolicyErrors.None ? SslPolicyErrors.RemoteCertificateChainErrors : errors;
+            request.Properties[PolicyErrorsKey] = errors == SslPolicyErrors.None ? SslPolicyErrors.RemoteCertificateChainErrors : errors;
         }
 
         return ok;
     }
 
-    private string Describe(Uri uri, Exception ex)
+    private static string Describe(Uri uri, Exception ex, HttpRequestMessage request)
     {
+        var policyErrors = request.Properties.TryGetValue(PolicyErrorsKey, out var recorded) && recorded is SslPolicyErrors e0 ? e0 : SslPolicyErrors.None;
         var root = ex;
         AuthenticationException? auth = null;
         SocketException? socket = null;
@@ -169,9 +188,9 @@ public sealed class HttpXenTransport : IXenTransport, IDisposable
             socket ??= e as SocketException;
         }
 
-        if (_lastPolicyErrors != SslPolicyErrors.None || auth is not null)
+        if (policyErrors != SslPolicyErrors.None || auth is not null)
         {
-            var why = _lastPolicyErrors != SslPolicyErrors.None ? " (" + _lastPolicyErrors + ")" : "";
+            var why = policyErrors != SslPolicyErrors.None ? " (" + policyErrors + ")" : "";
             return "The TLS connection to " + uri.Host + " failed: the server certificate was not accepted" + why
                 + ". This is a certificate problem; trust the host's certificate, or use -SkipCertificateCheck for a lab host. " + root.Message;
         }

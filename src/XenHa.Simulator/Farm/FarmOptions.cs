@@ -3,6 +3,9 @@ using System.Collections.Generic;
 
 namespace XenHa.Simulator.Farm;
 
+/// <summary>A XenAPI user with an RBAC role (pool-admin, pool-operator, vm-power-admin, vm-admin, vm-operator, read-only).</summary>
+public sealed record SimUser(string Name, string Password, string Role);
+
 /// <summary>A farm described by counts plus a preset (style idiom 17).</summary>
 public sealed class FarmOptions
 {
@@ -19,6 +22,9 @@ public sealed class FarmOptions
     public int Cpus { get; set; } = 16;
     public string User { get; set; } = "root";
     public string Password { get; set; } = "xenroot";
+
+    /// <summary>XenAPI users besides the local superuser, each with an RBAC role (--user-role).</summary>
+    public List<SimUser> Users { get; } = new();
 
     /// <summary>Guest VMs per host in the pooled-with-vms preset.</summary>
     public int VmsPerHost { get; set; } = 2;
@@ -57,6 +63,15 @@ public sealed class FarmOptions
         if (!(LivenessTimeoutSeconds > 0)) throw new ArgumentException("--liveness-timeout must be > 0");
         if (DiskContentMb is < 0 or > 65536) throw new ArgumentException("--disk-content-mb must be 0..65536");
         if (Cpus < 1) throw new ArgumentException("--cpus must be >= 1");
+        var names = new HashSet<string>(StringComparer.Ordinal) { User };
+        foreach (var user in Users)
+        {
+            if (Handlers.Rbac.Normalize(user.Role) is null)
+                throw new ArgumentException($"unknown role {user.Role} for user {user.Name} (roles: {string.Join(", ", Handlers.Rbac.Roles)})");
+            if (!names.Add(user.Name)) throw new ArgumentException("user " + user.Name + " is given twice");
+            if (string.IsNullOrEmpty(user.Password)) throw new ArgumentException("user " + user.Name + " has no password");
+        }
+
         _ = Storage.StorageBackends.FromOptions(this);
     }
 }

@@ -127,6 +127,7 @@ internal static class Dispatcher
                 IsAsync = isAsync,
             };
             if (isAsync) return new CallResult(farm.Tasks.StartAsync(call, spec), null);
+            Rbac.Check(session, spec.Name);
             var value = farm.Tasks.Begin(call, spec);
             if (value is not Tasks.PendingLong p)
             {

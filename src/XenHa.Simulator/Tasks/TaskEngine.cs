@@ -85,6 +85,8 @@ internal sealed class TaskEngine
             if (!IsPending(call.Db, task)) return;
             try
             {
+                // xapi checks an Async call's permission inside its task: a denial fails the task.
+                Handlers.Rbac.Check(call.Session, spec.Name);
                 var value = spec.Body(call);
                 if (value is LongOp l) op = l;
                 else Complete(call.Db, task, value);

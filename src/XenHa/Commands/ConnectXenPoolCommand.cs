@@ -39,17 +39,21 @@ public sealed class ConnectXenPoolCommand : XenCmdlet
     [ValidateRange(1, 3600)]
     public int TimeoutSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// Seconds a call may spend finding a new coordinator among the pool's members after the current
+    /// one stops answering; 0 turns coordinator failover off.
+    /// </summary>
+    [Parameter]
+    [ValidateRange(0, 3600)]
+    public int FailoverTimeoutSeconds { get; set; } = 120;
+
     protected override void ProcessRecord()
     {
         foreach (var server in Server)
         {
             var address = WithPort(server.Trim(), Port);
-            var options = new XenSessionOptions
-            {
-                SkipCertificateCheck = SkipCertificateCheck,
-                Timeout = TimeSpan.FromSeconds(TimeoutSeconds),
-                Originator = "XenHa/" + ModuleVersion,
-            };
+            var options = CertificateSettings.NewOptions(SkipCertificateCheck, TimeSpan.FromSeconds(TimeoutSeconds));
+            options.FailoverTimeout = TimeSpan.FromSeconds(FailoverTimeoutSeconds);
             var credential = Credential.GetNetworkCredential();
             WriteVerbose($"Logging into {address} as {Credential.UserName}.");
             XenSession session;

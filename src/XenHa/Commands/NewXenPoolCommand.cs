@@ -199,12 +199,7 @@ public sealed class NewXenPoolCommand : XenCmdlet
     {
         var address = coordinator.Session.Uri.ToString();
         var session = Await(XenSession.LoginAsync(address, Credential.UserName, Credential.GetNetworkCredential().Password,
-            new XenSessionOptions
-            {
-                SkipCertificateCheck = SkipCertificateCheck,
-                Timeout = TimeSpan.FromSeconds(60),
-                Originator = "XenHa/" + ConnectXenPoolCommand.ModuleVersion,
-            }, Cancellation));
+            CertificateSettings.NewOptions(SkipCertificateCheck, TimeSpan.FromSeconds(60)), Cancellation));
         var connection = new Connection(ConnectionStore.NextId(), session, "", "");
         var pool = Await(PoolReader.ReadPoolAsync(connection, Cancellation));
         var replaced = ConnectionStore.Add(connection);

@@ -1,4 +1,5 @@
 using System;
+using System.Collections;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
@@ -63,6 +64,14 @@ public sealed class StartXenSimulatorCommand : XenCmdlet
     [Credential]
     public PSCredential? Credential { get; set; }
 
+    /// <summary>
+    /// More XenAPI users, by RBAC role: @{ 'read-only' = $auditor; 'vm-operator' = $op1, $op2 }. Roles:
+    /// pool-admin, pool-operator, vm-power-admin, vm-admin, vm-operator, read-only.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNull]
+    public Hashtable? User { get; set; }
+
     /// <summary>Seconds to wait for the simulator to report that it is ready.</summary>
     [Parameter]
     [ValidateRange(1, 600)]
@@ -88,6 +97,7 @@ public sealed class StartXenSimulatorCommand : XenCmdlet
                 new FileNotFoundException($"The simulator was not found at {simulator}.", simulator),
                 "XenHaSimulatorNotFound", ErrorCategory.ObjectNotFound, simulator));
         }
+        var users = ReadUsers();
         if (!ShouldProcess($"{HostCount} simulated host(s), preset {Preset}", "Start XenAPI simulator"))
         {
             return;
@@ -98,6 +108,10 @@ public sealed class StartXenSimulatorCommand : XenCmdlet
             "--port", Port.ToString(CultureInfo.InvariantCulture), "--preset", Preset,
             "--user", credential.UserName,
             "--parent-pid", Process.GetCurrentProcess().Id.ToString(CultureInfo.InvariantCulture) };
+        foreach (var (role, user) in users)
+        {
+            arguments.AddRange(new[] { "--user-role", user.UserName + ":" + role });
+        }
         if (Tls) { arguments.Add("--tls"); }
         if (ApiVersion != null) { arguments.AddRange(new[] { "--api-version", ApiVersion }); }
         if (MemoryGB > 0) { arguments.AddRange(new[] { "--memory-gb", MemoryGB.ToString(CultureInfo.InvariantCulture) }); }
@@ -114,6 +128,10 @@ public sealed class StartXenSimulatorCommand : XenCmdlet
         };
         // The password goes through the environment, never the command line others can read.
         startInfo.Environment["XENHA_SIM_PASSWORD"] = credential.GetNetworkCredential().Password;
+        foreach (var (_, user) in users)
+        {
+            startInfo.Environment[PasswordVariable(user.UserName)] = user.GetNetworkCredential().Password;
+        }
         // The control-plane token too: only this session can pull the power on its simulated hosts.
         var controlToken = RandomHex(32);
         startInfo.Environment["XENHA_SIM_CONTROL_TOKEN"] = controlToken;
@@ -150,6 +168,50 @@ public sealed class StartXenSimulatorCommand : XenCmdlet
         SimulatorProcesses.Add(instance);
         WriteObject(instance);
     }
+
+    private static readonly string[] Roles = { "pool-admin", "pool-operator", "vm-power-admin", "vm-admin", "vm-operator", "read-only" };
+
+    /// <summary>-User as (role, credential) pairs; a bad role, value or user name stops the cmdlet before anything starts.</summary>
+    private List<(string Role, PSCredential User)> ReadUsers()
+    {
+        var users = new List<(string, PSCredential)>();
+        if (User == null)
+        {
+            return users;
+        }
+        foreach (DictionaryEntry entry in User)
+        {
+            var role = Roles.FirstOrDefault(r => string.Equals(r, entry.Key?.ToString(), StringComparison.OrdinalIgnoreCase));
+            if (role == null)
+            {
+                InvalidUser($"'{entry.Key}' is not a XenAPI role; use one of {string.Join(", ", Roles)}.", entry.Key);
+            }
+            var values = LanguagePrimitives.GetEnumerable(entry.Value)?.Cast<object>() ?? new[] { entry.Value };
+            foreach (var value in values)
+            {
+                var user = value as PSCredential ?? (value as PSObject)?.BaseObject as PSCredential;
+                if (user == null)
+                {
+                    InvalidUser($"The users of role {role} must be PSCredential objects.", entry.Key);
+                }
+                if (!System.Text.RegularExpressions.Regex.IsMatch(user!.UserName, "^[A-Za-z0-9_.@-]+$")
+                    || string.Equals(user.UserName, (Credential?.UserName ?? "root"), StringComparison.Ordinal)
+                    || users.Any(u => u.Item2.UserName == user.UserName))
+                {
+                    InvalidUser($"'{user.UserName}' cannot be a simulator user: names are letters, digits and _.@-, each given once, and not the root user's.", user.UserName);
+                }
+                users.Add((role!, user));
+            }
+        }
+        return users;
+    }
+
+    private void InvalidUser(string message, object? target) =>
+        ThrowTerminatingError(new ErrorRecord(new ArgumentException(message), "XenHaInvalidSimulatorUser", ErrorCategory.InvalidArgument, target));
+
+    /// <summary>Where xensim reads the password of --user-role NAME: $XENHA_SIM_PASSWORD_NAME (upper case, others as _).</summary>
+    private static string PasswordVariable(string name) =>
+        "XENHA_SIM_PASSWORD_" + new string(name.ToUpperInvariant().Select(c => (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ? c : '_').ToArray());
 
     /// <summary>Reads stdout until the ready line, with a bounded, cancellable wait.</summary>
     private string WaitForReadyLine(Process process, List<string> errors)

@@ -57,6 +57,7 @@ internal static class ErrorRecords
             case XenErrorKind.Timeout: return ErrorCategory.OperationTimeout;
             case XenErrorKind.Protocol: return ErrorCategory.ProtocolError;
             case XenErrorKind.ResourceUnavailable: return ErrorCategory.ResourceUnavailable;
+            case XenErrorKind.Security: return ErrorCategory.SecurityError;
             default: return ErrorCategory.NotSpecified;
         }
     }

@@ -27,15 +27,10 @@ internal sealed class PoolJoiner : IDisposable
         _cmdlet = cmdlet;
         _credential = credential;
         _port = port;
-        _options = new XenSessionOptions
-        {
-            SkipCertificateCheck = skipCertificateCheck,
-            Timeout = TimeSpan.FromSeconds(60),
-            Originator = "XenHa/" + ConnectXenPoolCommand.ModuleVersion,
-            // A joiner legitimately becomes a member of another pool: its session must not go
-            // looking for "its" coordinator afterwards (XenCenter simply drops that connection).
-            FailoverTimeout = TimeSpan.Zero,
-        };
+        _options = CertificateSettings.NewOptions(skipCertificateCheck, TimeSpan.FromSeconds(60));
+        // A joiner legitimately becomes a member of another pool: its session must not go
+        // looking for "its" coordinator afterwards (XenCenter simply drops that connection).
+        _options.FailoverTimeout = TimeSpan.Zero;
         JoinTimeout = TimeSpan.FromSeconds(timeoutSeconds);
     }
 

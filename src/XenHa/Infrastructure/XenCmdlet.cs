@@ -14,6 +14,7 @@ namespace XenHa.Infrastructure;
 public abstract class XenCmdlet : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource _stop = new CancellationTokenSource();
+    private readonly int _pipelineThread = Environment.CurrentManagedThreadId;
 
     protected CancellationToken Cancellation => _stop.Token;
 
@@ -48,6 +49,23 @@ public abstract class XenCmdlet : PSCmdlet, IDisposable
             // task.Wait wraps; rethrow the client exception itself.
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(aggregate.InnerExceptions[0]).Throw();
             throw;
+        }
+        finally
+        {
+            WriteCertificateNotices();
+        }
+    }
+
+    /// <summary>Certificate notices raised on network threads (pinned on first use, Warn) become warnings here.</summary>
+    private void WriteCertificateNotices()
+    {
+        if (Environment.CurrentManagedThreadId != _pipelineThread)
+        {
+            return;
+        }
+        foreach (var notice in CertificateSettings.DrainNotices())
+        {
+            WriteWarning(notice);
         }
     }
 
