@@ -16,9 +16,15 @@
              en-US/about_XenHa.help.txt; Build does this too
       Package  Build, then write out/XenHa.<version>.nupkg: the staged module folder as a
              PowerShellGet-style package (module files at the root plus XenHa.nuspec)
+      Fuzz   Build, then a longer fuzz campaign (-Seconds per target) of the client's response decoder and
+             the simulator's XML-RPC and JSON-RPC request parsers; prints inputs tried and failures per
+             target, saves failing inputs under out/fuzz/<target>/ and exits non-zero on any failure
 
 .PARAMETER Task
-    Build, Test, Demo, Docs or Package.
+    Build, Test, Demo, Docs, Package or Fuzz.
+
+.PARAMETER Seconds
+    Fuzz only: how long each fuzz target runs (default 60).
 
 .PARAMETER Configuration
     The dotnet build configuration (Release by default).
@@ -32,13 +38,20 @@
     Builds and runs the demo against a simulated farm.
 
 .EXAMPLE
+    dotnet pwsh ./build.ps1 -Task Fuzz -Seconds 300
+    Fuzzes each decoder and parser for five minutes and prints what was tried and what failed.
+
+.EXAMPLE
     dotnet pwsh ./build.ps1 -Task Build -Configuration Debug
     Builds and stages a Debug module into out/XenHa/<version>/.
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Docs', 'Package')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Docs', 'Package', 'Fuzz')]
     [string] $Task = 'Build',
+
+    [ValidateRange(1, 86400)]
+    [int] $Seconds = 60,
 
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release'
@@ -225,6 +238,34 @@ function Invoke-DemoTask {
     if ($LASTEXITCODE -ne 0) { throw "The demo failed (exit code $LASTEXITCODE)." }
 }
 
+function Invoke-FuzzTask {
+    Invoke-BuildTask
+    $out = Join-Path $Root 'out/fuzz'
+    if (Test-Path $out) { Remove-Item $out -Recurse -Force }
+    New-Item -ItemType Directory -Path $out | Out-Null
+    $env:XENHA_FUZZ_SECONDS = "$Seconds"
+    $env:XENHA_FUZZ_OUT = $out
+    try {
+        foreach ($project in 'tests/XenHa.Client.Tests', 'tests/XenHa.Simulator.Tests') {
+            Write-Host "fuzz: $(Split-Path $project -Leaf) ($Seconds s per target)" -ForegroundColor Cyan
+            & dotnet test (Join-Path $Root $project) -c $Configuration --no-build -nologo -v:quiet --filter 'FullyQualifiedName~FuzzTests.Mutated' --logger 'console;verbosity=minimal' | Out-Host
+        }
+    }
+    finally {
+        Remove-Item Env:XENHA_FUZZ_SECONDS, Env:XENHA_FUZZ_OUT -ErrorAction SilentlyContinue
+    }
+    $summaries = @(Get-ChildItem -Path $out -Filter '*.summary' | Sort-Object Name)
+    if ($summaries.Count -lt 3) { throw "The fuzz run produced $($summaries.Count) of 3 target summaries; see the test output above." }
+    $failed = 0
+    foreach ($summary in $summaries) {
+        $line = (Get-Content -Raw $summary.FullName).Trim()
+        Write-Host $line
+        if ($line -match 'failures=(\d+)') { $failed += [int] $Matches[1] }
+    }
+    "fuzz: $failed failures; failing inputs (if any) under $out"
+    if ($failed -gt 0) { exit 1 }
+}
+
 Push-Location $Root
 try {
     switch ($Task) {
@@ -233,6 +274,7 @@ try {
         'Demo' { Invoke-DemoTask }
         'Docs' { Invoke-DocsTask }
         'Package' { Invoke-PackageTask }
+        'Fuzz' { Invoke-FuzzTask }
     }
 }
 catch {

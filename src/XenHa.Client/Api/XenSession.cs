@@ -20,6 +20,7 @@ public sealed partial class XenSession : IDisposable
     private readonly IXenTransport _transport;
     private readonly bool _ownsTransport;
     private readonly XenSessionOptions _options;
+    private readonly XmlRpcLimits _limits;
     private readonly SemaphoreSlim _recoveryGate = new SemaphoreSlim(1, 1);
     // Kept only to log in again (SESSION_INVALID, coordinator loss); never shown, logged or put in an exception.
     private readonly string _password;
@@ -34,6 +35,7 @@ public sealed partial class XenSession : IDisposable
         UserName = userName;
         _password = password;
         _options = options;
+        _limits = XmlRpcLimits.From(options);
         _transport = transport;
         _ownsTransport = ownsTransport;
     }
@@ -361,7 +363,7 @@ public sealed partial class XenSession : IDisposable
             return await _transport.PostAsync(
                 uri,
                 body => XmlRpcRequestWriter.Write(body, method, args),
-                response => XmlRpcResponseReader.Read(response, decoder, resultType),
+                response => XmlRpcResponseReader.Read(response, decoder, resultType, _limits),
                 cancellationToken).ConfigureAwait(false);
         }
         catch (XenProtocolException ex)

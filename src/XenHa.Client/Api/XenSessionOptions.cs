@@ -43,4 +43,16 @@ public sealed class XenSessionOptions
 
     /// <summary>The first pause between rounds over the members (doubling up to 10 s).</summary>
     public TimeSpan FailoverRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The largest response body accepted (bytes, default 512 MiB, about seven times a
+    /// VM.get_all_records of 10,000 VMs); a larger one fails with <see cref="XenProtocolException"/>.
+    /// </summary>
+    public long MaxResponseBytes { get; set; } = XmlRpc.XmlRpcLimits.DefaultMaxResponseBytes;
+
+    /// <summary>The deepest nesting of arrays and structs accepted in a response (default 64; xapi sends at most 5).</summary>
+    public int MaxNestingDepth { get; set; } = XmlRpc.XmlRpcLimits.DefaultMaxNestingDepth;
+
+    /// <summary>The longest string accepted in a response, in characters (default 64 Mi).</summary>
+    public int MaxStringLength { get; set; } = XmlRpc.XmlRpcLimits.DefaultMaxStringLength;
 }

@@ -12,25 +12,22 @@ namespace XenHa.Client.XmlRpc;
 /// </summary>
 internal sealed class XmlRpcReader : IDisposable
 {
-    /// <summary>Maximum array/struct nesting accepted.</summary>
-    public const int MaxNesting = 64;
-
-    /// <summary>Maximum characters in one response document.</summary>
-    public const long MaxCharactersInDocument = 512L * 1024 * 1024;
-
     private readonly XmlReader _xml;
+    private readonly XmlRpcLimits _limits;
     private int _nesting;
 
-    private XmlRpcReader(XmlReader xml)
+    private XmlRpcReader(XmlReader xml, XmlRpcLimits limits)
     {
         _xml = xml;
+        _limits = limits;
     }
 
-    public static XmlReaderSettings CreateSettings() => new XmlReaderSettings
+    /// <summary>DTDs (and so external entities) refused, entity expansion and document size capped.</summary>
+    public static XmlReaderSettings CreateSettings(XmlRpcLimits limits) => new XmlReaderSettings
     {
         DtdProcessing = DtdProcessing.Prohibit,
         XmlResolver = null,
-        MaxCharactersInDocument = MaxCharactersInDocument,
+        MaxCharactersInDocument = limits.MaxResponseBytes,
         MaxCharactersFromEntities = 1024,
         IgnoreComments = true,
         IgnoreProcessingInstructions = true,
@@ -39,9 +36,22 @@ internal sealed class XmlRpcReader : IDisposable
         CloseInput = false,
     };
 
-    public static XmlRpcReader Create(Stream stream) => new XmlRpcReader(XmlReader.Create(stream, CreateSettings()));
+    public static XmlRpcReader Create(Stream stream, XmlRpcLimits? limits = null)
+    {
+        limits ??= XmlRpcLimits.Default;
+        return new XmlRpcReader(XmlReader.Create(new SizeLimitedStream(stream, limits.MaxResponseBytes), CreateSettings(limits)), limits);
+    }
 
-    public static XmlRpcReader Create(TextReader reader) => new XmlRpcReader(XmlReader.Create(reader, CreateSettings()));
+    public static XmlRpcReader Create(string document, XmlRpcLimits? limits = null)
+    {
+        limits ??= XmlRpcLimits.Default;
+        if (document.Length > limits.MaxResponseBytes)
+        {
+            throw new XenProtocolException("the value is longer than " + limits.MaxResponseBytes + " characters (XenSessionOptions.MaxResponseBytes)");
+        }
+
+        return new XmlRpcReader(XmlReader.Create(new StringReader(document), CreateSettings(limits)), limits);
+    }
 
     public void Dispose() => ((IDisposable)_xml).Dispose();
 
@@ -146,7 +156,7 @@ internal sealed class XmlRpcReader : IDisposable
                 case XmlNodeType.CDATA:
                 case XmlNodeType.Whitespace:
                 case XmlNodeType.SignificantWhitespace:
-                    (sb ??= new StringBuilder()).Append(Value());
+                    Append(ref sb, Value());
                     Advance();
                     continue;
                 case XmlNodeType.Comment:
@@ -382,9 +392,9 @@ internal sealed class XmlRpcReader : IDisposable
 
     private void Nest()
     {
-        if (++_nesting > MaxNesting)
+        if (++_nesting > _limits.MaxNestingDepth)
         {
-            throw Protocol("values nested deeper than " + MaxNesting + " levels");
+            throw Protocol("values nested deeper than " + _limits.MaxNestingDepth + " levels (XenSessionOptions.MaxNestingDepth)");
         }
     }
 
@@ -408,7 +418,7 @@ internal sealed class XmlRpcReader : IDisposable
                 case XmlNodeType.CDATA:
                 case XmlNodeType.Whitespace:
                 case XmlNodeType.SignificantWhitespace:
-                    (sb ??= new StringBuilder()).Append(Value());
+                    Append(ref sb, Value());
                     break;
                 case XmlNodeType.Comment:
                 case XmlNodeType.ProcessingInstruction:
@@ -422,6 +432,18 @@ internal sealed class XmlRpcReader : IDisposable
 
         Advance();
         return sb?.ToString() ?? "";
+    }
+
+    /// <summary>Collects text of one value, refusing strings longer than the limit.</summary>
+    private void Append(ref StringBuilder? sb, string text)
+    {
+        sb ??= new StringBuilder();
+        if (sb.Length + text.Length > _limits.MaxStringLength)
+        {
+            throw Protocol("a string is longer than " + _limits.MaxStringLength + " characters (XenSessionOptions.MaxStringLength)");
+        }
+
+        sb.Append(text);
     }
 
     private void SkipInsignificant()

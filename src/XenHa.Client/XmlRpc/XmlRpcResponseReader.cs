@@ -25,7 +25,7 @@ public static class XmlRpcResponseReader
             return null;
         }
 
-        using var reader = XmlRpcReader.Create(new StringReader(fragment));
+        using var reader = XmlRpcReader.Create(fragment);
         try
         {
             var root = reader.ReadRootElement();
@@ -44,9 +44,9 @@ public static class XmlRpcResponseReader
         }
     }
 
-    internal static object? Read(Stream stream, ValueDecoder decoder, Type resultType)
+    internal static object? Read(Stream stream, ValueDecoder decoder, Type resultType, XmlRpcLimits? limits = null)
     {
-        using var reader = XmlRpcReader.Create(stream);
+        using var reader = XmlRpcReader.Create(stream, limits);
         var root = reader.ReadRootElement();
         if (root != "methodResponse")
         {

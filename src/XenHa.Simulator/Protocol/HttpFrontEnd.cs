@@ -12,7 +12,8 @@ namespace XenHa.Simulator.Protocol;
 /// <summary>The HTTP handler table of one host endpoint (reference §1.1).</summary>
 internal static class HttpFrontEnd
 {
-    public const int MaxBodyBytes = 64 * 1024 * 1024;
+    /// <summary>xapi's http_limit_max_rpc_size: larger request bodies are refused before they are read.</summary>
+    public const int MaxBodyBytes = 300 * 1024;
 
     public static async Task HandleAsync(HttpContext ctx, SimFarm farm)
     {
@@ -57,6 +58,8 @@ internal static class HttpFrontEnd
         }
         catch (MalformedRequestException e)
         {
+            // As xapi: HTTP 500 naming the exception, and the connection is closed (the rest of the body is never read).
+            res.Headers.Connection = "close";
             await ErrorAsync(res, e.Message).ConfigureAwait(false);
             return;
         }
@@ -96,15 +99,17 @@ internal static class HttpFrontEnd
             ? Task.Factory.StartNew(body, System.Threading.CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)
             : Task.Run(body);
 
+    private const string TooLarge = "Http_svr.Client_requested_size_over_limit";
+
     private static async Task<byte[]> ReadBodyAsync(HttpRequest req)
     {
-        if (req.ContentLength > MaxBodyBytes) throw new MalformedRequestException("Request body too large");
+        if (req.ContentLength > MaxBodyBytes) throw new MalformedRequestException(TooLarge);
         using var ms = new MemoryStream();
         var buffer = new byte[81920];
         int n;
         while ((n = await req.Body.ReadAsync(buffer).ConfigureAwait(false)) > 0)
         {
-            if (ms.Length + n > MaxBodyBytes) throw new MalformedRequestException("Request body too large");
+            if (ms.Length + n > MaxBodyBytes) throw new MalformedRequestException(TooLarge);
             ms.Write(buffer, 0, n);
         }
 

@@ -15,7 +15,24 @@ internal static class JsonRpc
 {
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = false };
 
+    /// <summary>
+    /// Parses a request; nesting deeper than <see cref="XmlRpc.MaxDepth"/>, strings longer than
+    /// <see cref="XmlRpc.MaxStringLength"/> and any malformed body end in <see cref="MalformedRequestException"/>.
+    /// </summary>
     public static JsonRpcCall ParseCall(byte[] body)
+    {
+        try
+        {
+            return ParseCallCore(body);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException)
+        {
+            // Strings that do not transcode (lone surrogates), numbers out of range.
+            throw new MalformedRequestException("Jsonrpc.Malformed_method_request: " + e.Message);
+        }
+    }
+
+    private static JsonRpcCall ParseCallCore(byte[] body)
     {
         JsonDocument doc;
         try
@@ -52,13 +69,13 @@ internal static class JsonRpc
                 throw new MalformedRequestException("Jsonrpc.Malformed_method_request: missing params");
             }
 
-            return new JsonRpcCall(m.GetString()!, ps, id.Clone(), v2);
+            return new JsonRpcCall(LimitedString(m), ps, id.Clone(), v2);
         }
     }
 
     private static object? ToValue(JsonElement e) => e.ValueKind switch
     {
-        JsonValueKind.String => e.GetString(),
+        JsonValueKind.String => LimitedString(e),
         JsonValueKind.Number => e.TryGetInt64(out var l) ? (object)l : e.GetDouble(),
         JsonValueKind.True => true,
         JsonValueKind.False => false,
@@ -67,6 +84,14 @@ internal static class JsonRpc
         JsonValueKind.Object => ToDict(e),
         _ => null,
     };
+
+    private static string LimitedString(JsonElement e)
+    {
+        var s = e.GetString()!;
+        if (s.Length > XmlRpc.MaxStringLength)
+            throw new MalformedRequestException("Jsonrpc.Malformed_method_request: string longer than " + XmlRpc.MaxStringLength + " characters");
+        return s;
+    }
 
     private static List<object?> ToList(JsonElement e)
     {

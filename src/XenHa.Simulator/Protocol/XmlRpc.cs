@@ -2,119 +2,294 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
-using System.Linq;
 using System.Text;
 using System.Xml;
-using System.Xml.Linq;
 
 namespace XenHa.Simulator.Protocol;
 
 /// <summary>XML-RPC codec with xapi's output shape (reference §1.2): compact, untyped strings and ints.</summary>
 internal static class XmlRpc
 {
+    /// <summary>Deepest array/struct nesting accepted in a request.</summary>
     public const int MaxDepth = 64;
 
+    /// <summary>Longest string accepted in a request (characters); xapi has none beyond its 300 KiB body limit.</summary>
+    public const int MaxStringLength = 128 * 1024;
+
+    private static readonly XmlReaderSettings Settings = new()
+    {
+        DtdProcessing = DtdProcessing.Prohibit,
+        XmlResolver = null,
+        IgnoreComments = true,
+        IgnoreProcessingInstructions = true,
+        MaxCharactersFromEntities = 1024,
+    };
+
+    /// <summary>
+    /// Streams a methodCall: no document tree, nesting and string length capped, DTDs refused. Every
+    /// malformed body ends in <see cref="MalformedRequestException"/> (the front end answers HTTP 500 as xapi).
+    /// </summary>
     public static (string Method, List<object?> Params) ParseCall(byte[] body)
     {
-        XDocument doc;
         try
         {
-            var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, IgnoreComments = true };
-            using var reader = XmlReader.Create(new MemoryStream(body), settings);
-            doc = XDocument.Load(reader);
+            using var r = XmlReader.Create(new MemoryStream(body), Settings);
+            r.MoveToContent();
+            if (r.NodeType != XmlNodeType.Element || r.LocalName != "methodCall") throw Parse("expected methodCall");
+            string? name = null;
+            var list = new List<object?>();
+            var sawParams = false;
+            foreach (var child in Children(r))
+            {
+                if (child == "methodName" && name is null) name = ReadText(r).Trim();
+                else if (child == "params" && !sawParams)
+                {
+                    sawParams = true;
+                    foreach (var p in Children(r))
+                    {
+                        if (p != "param")
+                        {
+                            r.Skip();
+                            continue;
+                        }
+
+                        var hasValue = false;
+                        foreach (var v in Children(r))
+                        {
+                            if (v == "value" && !hasValue)
+                            {
+                                list.Add(ReadValue(r, 1));
+                                hasValue = true;
+                            }
+                            else r.Skip();
+                        }
+
+                        if (!hasValue) throw Parse("param without value");
+                    }
+                }
+                else r.Skip();
+            }
+
+            if (string.IsNullOrEmpty(name)) throw Parse("missing methodName");
+            return (name, list);
         }
         catch (XmlException e)
         {
-            throw new MalformedRequestException("Xmlrpc.Parse_error: " + e.Message);
+            throw Parse(e.Message);
         }
-
-        var root = doc.Root;
-        if (root is null || root.Name.LocalName != "methodCall")
-            throw new MalformedRequestException("Xmlrpc.Parse_error: expected methodCall");
-        var name = root.Element("methodName")?.Value.Trim();
-        if (string.IsNullOrEmpty(name)) throw new MalformedRequestException("Xmlrpc.Parse_error: missing methodName");
-        var list = new List<object?>();
-        var ps = root.Element("params");
-        if (ps is not null)
-        {
-            foreach (var p in ps.Elements("param"))
-            {
-                var v = p.Element("value") ?? throw new MalformedRequestException("Xmlrpc.Parse_error: param without value");
-                list.Add(ParseValue(v, 1));
-            }
-        }
-
-        return (name, list);
     }
 
     /// <summary>Parses a lone &lt;value&gt; document (an XVA's ova.xml); MalformedRequestException when it is not one.</summary>
     public static object? ParseValueText(string xml)
     {
-        XElement root;
         try
         {
-            var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, IgnoreComments = true };
-            using var reader = XmlReader.Create(new StringReader(xml), settings);
-            root = XElement.Load(reader);
+            using var r = XmlReader.Create(new StringReader(xml), Settings);
+            r.MoveToContent();
+            if (r.NodeType != XmlNodeType.Element || r.LocalName != "value") throw Parse("expected value");
+            return ReadValue(r, 1);
         }
         catch (XmlException e)
         {
-            throw new MalformedRequestException("Xmlrpc.Parse_error: " + e.Message);
+            throw Parse(e.Message);
         }
-
-        if (root.Name.LocalName != "value") throw new MalformedRequestException("Xmlrpc.Parse_error: expected value");
-        return ParseValue(root, 1);
     }
 
-    private static object? ParseValue(XElement value, int depth)
+    private static MalformedRequestException Parse(string detail) => new("Xmlrpc.Parse_error: " + detail);
+
+    /// <summary>
+    /// At a start element: yields the name of each child element with the reader on it, ignoring text
+    /// between them; ends after the closing tag. The caller must consume or skip every child it is given.
+    /// </summary>
+    private static IEnumerable<string> Children(XmlReader r)
     {
-        if (depth > MaxDepth) throw new MalformedRequestException("Xmlrpc.Parse_error: nesting too deep");
-        var typed = value.Elements().FirstOrDefault();
-        if (typed is null) return value.Value;
-        var text = typed.Value;
-        switch (typed.Name.LocalName)
+        if (r.IsEmptyElement)
         {
-            case "string": return text;
+            r.Read();
+            yield break;
+        }
+
+        r.Read();
+        while (true)
+        {
+            switch (r.NodeType)
+            {
+                case XmlNodeType.Element:
+                    yield return r.LocalName;
+                    break;
+                case XmlNodeType.EndElement:
+                    r.Read();
+                    yield break;
+                case XmlNodeType.None:
+                    throw Parse("unexpected end of document");
+                default:
+                    r.Read();
+                    break;
+            }
+        }
+    }
+
+    /// <summary>At a start element: its text (child elements are an error); moves past its end.</summary>
+    private static string ReadText(XmlReader r)
+    {
+        var tag = r.LocalName;
+        if (r.IsEmptyElement)
+        {
+            r.Read();
+            return "";
+        }
+
+        r.Read();
+        var sb = new StringBuilder();
+        while (r.NodeType != XmlNodeType.EndElement)
+        {
+            if (r.NodeType == XmlNodeType.Element) throw Parse("unexpected <" + r.LocalName + "> inside <" + tag + ">");
+            if (r.NodeType == XmlNodeType.None) throw Parse("unexpected end of document");
+            if (r.NodeType is XmlNodeType.Text or XmlNodeType.CDATA or XmlNodeType.Whitespace or XmlNodeType.SignificantWhitespace) AppendLimited(sb, r.Value);
+            r.Read();
+        }
+
+        r.Read();
+        return sb.ToString();
+    }
+
+    private static void AppendLimited(StringBuilder sb, string text)
+    {
+        if (sb.Length + text.Length > MaxStringLength) throw Parse("string longer than " + MaxStringLength + " characters");
+        sb.Append(text);
+    }
+
+    /// <summary>At &lt;value&gt;: the value, through &lt;/value&gt;.</summary>
+    private static object? ReadValue(XmlReader r, int depth)
+    {
+        if (depth > MaxDepth) throw Parse("nesting too deep");
+        if (r.IsEmptyElement)
+        {
+            r.Read();
+            return "";
+        }
+
+        r.Read();
+        var text = new StringBuilder();
+        object? value = null;
+        var typed = false;
+        while (r.NodeType != XmlNodeType.EndElement)
+        {
+            switch (r.NodeType)
+            {
+                case XmlNodeType.Element when !typed:
+                    if (!string.IsNullOrWhiteSpace(text.ToString())) throw Parse("text and a typed value mixed in <value>");
+                    value = ReadTyped(r, depth);
+                    typed = true;
+                    continue;
+                case XmlNodeType.Element:
+                    throw Parse("more than one typed value in <value>");
+                case XmlNodeType.None:
+                    throw Parse("unexpected end of document");
+                case XmlNodeType.Text or XmlNodeType.CDATA or XmlNodeType.Whitespace or XmlNodeType.SignificantWhitespace:
+                    if (typed && !string.IsNullOrWhiteSpace(r.Value)) throw Parse("text and a typed value mixed in <value>");
+                    if (!typed) AppendLimited(text, r.Value);
+                    break;
+            }
+
+            r.Read();
+        }
+
+        r.Read();
+        return typed ? value : text.ToString();
+    }
+
+    private static object? ReadTyped(XmlReader r, int depth)
+    {
+        var tag = r.LocalName;
+        switch (tag)
+        {
+            case "string": return ReadText(r);
             case "int":
             case "i4":
             case "i8":
-                if (!long.TryParse(text.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
-                    throw new MalformedRequestException("Xmlrpc.Parse_error: bad int " + text);
+            {
+                var text = ReadText(r);
+                if (!long.TryParse(text.Trim(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l)) throw Parse("bad int " + Shorten(text));
                 return l;
-            case "boolean": return text.Trim() == "1";
+            }
+            case "boolean": return ReadText(r).Trim() == "1";
             case "double":
-                if (!double.TryParse(text.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
-                    throw new MalformedRequestException("Xmlrpc.Parse_error: bad double " + text);
+            {
+                var text = ReadText(r);
+                if (!double.TryParse(text.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d)) throw Parse("bad double " + Shorten(text));
                 return d;
+            }
             case "dateTime.iso8601":
-                if (!Wire.TryParseDate(text, out var dt)) throw new MalformedRequestException("Xmlrpc.Parse_error: bad dateTime " + text);
+            {
+                var text = ReadText(r);
+                if (!Wire.TryParseDate(text, out var dt)) throw Parse("bad dateTime " + Shorten(text));
                 return dt;
-            case "nil": return null;
-            case "base64": return text;
+            }
+            case "nil":
+                ReadText(r);
+                return null;
+            case "base64": return ReadText(r);
             case "array":
+            {
+                var list = new List<object?>();
+                var sawData = false;
+                foreach (var child in Children(r))
                 {
-                    var list = new List<object?>();
-                    var data = typed.Element("data");
-                    if (data is not null)
-                        foreach (var v in data.Elements("value")) list.Add(ParseValue(v, depth + 1));
-                    return list;
-                }
-            case "struct":
-                {
-                    var dict = new Dictionary<string, object?>();
-                    foreach (var m in typed.Elements("member"))
+                    if (child != "data" || sawData)
                     {
-                        var n = m.Element("name")?.Value ?? throw new MalformedRequestException("Xmlrpc.Parse_error: member without name");
-                        var v = m.Element("value") ?? throw new MalformedRequestException("Xmlrpc.Parse_error: member without value");
-                        dict[n] = ParseValue(v, depth + 1);
+                        r.Skip();
+                        continue;
                     }
 
-                    return dict;
+                    sawData = true;
+                    foreach (var v in Children(r))
+                    {
+                        if (v == "value") list.Add(ReadValue(r, depth + 1));
+                        else r.Skip();
+                    }
                 }
+
+                return list;
+            }
+            case "struct":
+            {
+                var dict = new Dictionary<string, object?>();
+                foreach (var child in Children(r))
+                {
+                    if (child != "member")
+                    {
+                        r.Skip();
+                        continue;
+                    }
+
+                    string? name = null;
+                    var hasValue = false;
+                    object? value = null;
+                    foreach (var m in Children(r))
+                    {
+                        if (m == "name" && name is null) name = ReadText(r);
+                        else if (m == "value" && !hasValue)
+                        {
+                            value = ReadValue(r, depth + 1);
+                            hasValue = true;
+                        }
+                        else r.Skip();
+                    }
+
+                    if (name is null) throw Parse("member without name");
+                    if (!hasValue) throw Parse("member without value");
+                    dict[name] = value;
+                }
+
+                return dict;
+            }
             default:
-                throw new MalformedRequestException("Xmlrpc.Parse_error: unknown type " + typed.Name.LocalName);
+                throw Parse("unknown type " + tag);
         }
     }
+
+    private static string Shorten(string s) => s.Length <= 60 ? s : s.Substring(0, 60) + "...";
 
     private const string Head = "<?xml version=\"1.0\"?><methodResponse><params><param>";
     private const string Tail = "</param></params></methodResponse>";
