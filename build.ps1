@@ -12,9 +12,11 @@
       Test   Build, then xunit and Pester (in a fresh pwsh against the staged module); ends with the
              single line "N passed, M failed"
       Demo   Build, then run the demo against a simulated three-host farm
+      Bench  Build, then run every tests/Benchmarks/Measure-*.ps1 (about 10 minutes), print the table
+             and write docs/performance.md; with -Quick, tiny sizes and out/bench/performance.md
 
 .PARAMETER Task
-    Build, Test or Demo.
+    Build, Test, Demo or Bench.
 
 .PARAMETER Configuration
     The dotnet build configuration (Release by default).
@@ -27,17 +29,27 @@
     dotnet tool restore && dotnet pwsh ./build.ps1 -Task Demo
     Builds and runs the demo against a simulated farm.
 
+.PARAMETER Quick
+    Bench only: tiny sizes and dry BenchmarkDotNet jobs (a smoke run); the report goes to
+    out/bench/performance.md instead of docs/performance.md.
+
+.EXAMPLE
+    dotnet tool restore && dotnet pwsh ./build.ps1 -Task Bench
+    Builds, runs every benchmark with its baseline and writes docs/performance.md.
+
 .EXAMPLE
     dotnet pwsh ./build.ps1 -Task Build -Configuration Debug
     Builds and stages a Debug module into out/XenHa/<version>/.
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
-    [string] $Configuration = 'Release'
+    [string] $Configuration = 'Release',
+
+    [switch] $Quick
 )
 
 $ErrorActionPreference = 'Stop'
@@ -156,12 +168,41 @@ function Invoke-DemoTask {
     if ($LASTEXITCODE -ne 0) { throw "The demo failed (exit code $LASTEXITCODE)." }
 }
 
+function Invoke-BenchTask {
+    Invoke-BuildTask
+    Invoke-Native dotnet @('build', (Join-Path $Root 'tests/XenHa.Benchmarks/XenHa.Benchmarks.csproj'), '-c', 'Release', "-p:Version=$(Get-ModuleVersion)", '-nologo', '-clp:NoSummary;ErrorsOnly', '-v:quiet')
+    $benchOut = Join-Path $Root 'out/bench'
+    New-Item -ItemType Directory -Force -Path $benchOut | Out-Null
+    . (Join-Path $Root 'tests/Benchmarks/BenchReport.ps1')
+    $modulePath = Join-Path (Get-StagePath) 'XenHa.psd1'
+    $rows = [Collections.Generic.List[object]]::new()
+    $commands = [Collections.Generic.List[string]]::new()
+    foreach ($script in Get-ChildItem (Join-Path $Root 'tests/Benchmarks') -Filter 'Measure-*.ps1' | Sort-Object Name) {
+        # The contract: a script may declare -ModulePath, -Quick and -OutputDirectory, and emits rows.
+        $declared = (Get-Command $script.FullName).Parameters
+        $arguments = @{}
+        if ($declared.ContainsKey('ModulePath')) { $arguments.ModulePath = $modulePath }
+        if ($declared.ContainsKey('Quick') -and $Quick) { $arguments.Quick = $true }
+        if ($declared.ContainsKey('OutputDirectory')) { $arguments.OutputDirectory = $benchOut }
+        $commands.Add("tests/Benchmarks/$($script.Name)" + ($(if ($arguments.ContainsKey('Quick')) { ' -Quick' } else { '' })))
+        Write-Host "Bench: $($script.Name)" -ForegroundColor Cyan
+        foreach ($row in & $script.FullName @arguments) { $rows.Add((ConvertTo-BenchRow $row $script.Name)) }
+    }
+    $rows | Format-Table -AutoSize -Property Name, @{ n = 'Value'; e = { Format-BenchNumber $_.Value } }, Unit, Baseline,
+        @{ n = 'Baseline value'; e = { Format-BenchNumber $_.BaselineValue } }, @{ n = 'Ratio'; e = { Format-BenchNumber $_.Ratio } }, Goal,
+        @{ n = 'Met'; e = { Format-GoalMet $_.GoalMet } } | Out-String -Width 300 | Out-Host
+    $report = if ($Quick) { Join-Path $benchOut 'performance.md' } else { Join-Path $Root 'docs/performance.md' }
+    Write-BenchReport -Path $report -Rows $rows -Commands $commands -Quick:$Quick -Root $Root -Version (Get-ModuleVersion)
+    Write-Host "Benchmark report: $report" -ForegroundColor Cyan
+}
+
 Push-Location $Root
 try {
     switch ($Task) {
         'Build' { Invoke-BuildTask }
         'Test' { Invoke-TestTask }
         'Demo' { Invoke-DemoTask }
+        'Bench' { Invoke-BenchTask }
     }
 }
 catch {

@@ -19,7 +19,7 @@ internal static class DecodeCommand
         var xenha = Micro.Get(results, nameof(DecodeBenchmarks.XenHaDecode));
         var ratio = xenha.MedianMs / scan.MedianMs;
         var label = $"decode VM.get_all_records, {vms} VMs ({bytes.Length / 1048576.0:0.0} MiB)";
-        new Row(label, xenha.MedianMs, "ms", "XmlReader scan", scan.MedianMs, ratio, "<= 2x raw scan", ratio <= 2).Print();
-        new Row(label + ", allocated", xenha.AllocatedMb, "MiB", "XmlReader scan", scan.AllocatedMb, scan.AllocatedMb > 0 ? xenha.AllocatedMb / scan.AllocatedMb : null).Print();
+        new Row(label, xenha.MedianMs, "ms", "XmlReader scan", scan.MedianMs, "ratio <= 2", ratio <= 2).Print();
+        new Row(label + ", allocated", xenha.AllocatedMb, "MiB", "XmlReader scan", scan.AllocatedMb).Print();
     }
 }

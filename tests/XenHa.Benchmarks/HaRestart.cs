@@ -39,7 +39,7 @@ internal static class HaRestart
 
         var wall = watch.Elapsed.TotalSeconds;
         var simulated = (kit.Host.Clock.UtcNow - simStart).TotalSeconds;
-        new Row($"HA restart of {vms} protected VMs after host power loss (clock x{Speed})", wall, "s wall",
-            "simulated time (incl. 60 s HA timeout)", simulated).Print();
+        new Row($"HA restart of {vms} protected VMs after their host lost power, wall time at clock x{Speed}", wall, "s").Print();
+        new Row($"HA restart of {vms} protected VMs after their host lost power, simulated time (60 s HA timeout included)", simulated, "s").Print();
     }
 }

@@ -1,15 +1,17 @@
 using System;
-using System.Globalization;
 using System.Text.Json;
 
 namespace XenHa.Benchmarks;
 
 /// <summary>
 /// One measurement in the Bench contract (docs/performance.md): a value, the baseline measured in the
-/// same run, their ratio and the goal. Printed as one "BENCHROW {json}" line that build.ps1 collects.
+/// same run, their ratio (Value / BaselineValue) and the goal. Printed as one "BENCHROW {json}" line
+/// that tests/Benchmarks/Measure-InProcess.ps1 collects.
 /// </summary>
-internal sealed record Row(string Name, double Value, string Unit, string Baseline = "", double? BaselineValue = null, double? Ratio = null, string Goal = "", bool? GoalMet = null)
+internal sealed record Row(string Name, double Value, string Unit, string Baseline = "", double? BaselineValue = null, string Goal = "", bool? GoalMet = null)
 {
+    public double? Ratio => BaselineValue is { } b && b != 0 ? Value / b : null;
+
     public const string Prefix = "BENCHROW ";
 
     public void Print()
@@ -28,6 +30,4 @@ internal sealed record Row(string Name, double Value, string Unit, string Baseli
         Console.Out.WriteLine(Prefix + json);
         Console.Out.Flush();
     }
-
-    public static string Format(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
 }
