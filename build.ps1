@@ -19,12 +19,18 @@
       Fuzz   Build, then a longer fuzz campaign (-Seconds per target) of the client's response decoder and
              the simulator's XML-RPC and JSON-RPC request parsers; prints inputs tried and failures per
              target, saves failing inputs under out/fuzz/<target>/ and exits non-zero on any failure
+      Bench  Build, then run every tests/Benchmarks/Measure-*.ps1 (about 10 minutes), print the table
+             and write docs/performance.md; with -Quick, tiny sizes and out/bench/performance.md
 
 .PARAMETER Task
-    Build, Test, Demo, Docs, Package or Fuzz.
+    Build, Test, Demo, Docs, Package, Fuzz or Bench.
 
 .PARAMETER Seconds
     Fuzz only: how long each fuzz target runs (default 60).
+
+.PARAMETER Quick
+    Bench only: tiny sizes and dry BenchmarkDotNet jobs (a smoke run); the report goes to
+    out/bench/performance.md instead of docs/performance.md.
 
 .PARAMETER Configuration
     The dotnet build configuration (Release by default).
@@ -38,6 +44,10 @@
     Builds and runs the demo against a simulated farm.
 
 .EXAMPLE
+    dotnet tool restore && dotnet pwsh ./build.ps1 -Task Bench
+    Builds, runs every benchmark with its baseline and writes docs/performance.md.
+
+.EXAMPLE
     dotnet pwsh ./build.ps1 -Task Fuzz -Seconds 300
     Fuzzes each decoder and parser for five minutes and prints what was tried and what failed.
 
@@ -47,14 +57,16 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Docs', 'Package', 'Fuzz')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Docs', 'Package', 'Fuzz', 'Bench')]
     [string] $Task = 'Build',
 
     [ValidateRange(1, 86400)]
     [int] $Seconds = 60,
 
     [ValidateSet('Debug', 'Release')]
-    [string] $Configuration = 'Release'
+    [string] $Configuration = 'Release',
+
+    [switch] $Quick
 )
 
 $ErrorActionPreference = 'Stop'
@@ -266,6 +278,34 @@ function Invoke-FuzzTask {
     if ($failed -gt 0) { exit 1 }
 }
 
+function Invoke-BenchTask {
+    Invoke-BuildTask
+    Invoke-Native dotnet @('build', (Join-Path $Root 'tests/XenHa.Benchmarks/XenHa.Benchmarks.csproj'), '-c', 'Release', "-p:Version=$(Get-ModuleVersion)", '-nologo', '-clp:NoSummary;ErrorsOnly', '-v:quiet')
+    $benchOut = Join-Path $Root 'out/bench'
+    New-Item -ItemType Directory -Force -Path $benchOut | Out-Null
+    . (Join-Path $Root 'tests/Benchmarks/BenchReport.ps1')
+    $modulePath = Join-Path (Get-StagePath) 'XenHa.psd1'
+    $rows = [Collections.Generic.List[object]]::new()
+    $commands = [Collections.Generic.List[string]]::new()
+    foreach ($script in Get-ChildItem (Join-Path $Root 'tests/Benchmarks') -Filter 'Measure-*.ps1' | Sort-Object Name) {
+        # The contract: a script may declare -ModulePath, -Quick and -OutputDirectory, and emits rows.
+        $declared = (Get-Command $script.FullName).Parameters
+        $arguments = @{}
+        if ($declared.ContainsKey('ModulePath')) { $arguments.ModulePath = $modulePath }
+        if ($declared.ContainsKey('Quick') -and $Quick) { $arguments.Quick = $true }
+        if ($declared.ContainsKey('OutputDirectory')) { $arguments.OutputDirectory = $benchOut }
+        $commands.Add("tests/Benchmarks/$($script.Name)" + ($(if ($arguments.ContainsKey('Quick')) { ' -Quick' } else { '' })))
+        Write-Host "Bench: $($script.Name)" -ForegroundColor Cyan
+        foreach ($row in & $script.FullName @arguments) { $rows.Add((ConvertTo-BenchRow $row $script.Name)) }
+    }
+    $rows | Format-Table -AutoSize -Property Name, @{ n = 'Value'; e = { Format-BenchNumber $_.Value } }, Unit, Baseline,
+        @{ n = 'Baseline value'; e = { Format-BenchNumber $_.BaselineValue } }, @{ n = 'Ratio'; e = { Format-BenchNumber $_.Ratio } }, Goal,
+        @{ n = 'Met'; e = { Format-GoalMet $_.GoalMet } } | Out-String -Width 300 | Out-Host
+    $report = if ($Quick) { Join-Path $benchOut 'performance.md' } else { Join-Path $Root 'docs/performance.md' }
+    Write-BenchReport -Path $report -Rows $rows -Commands $commands -Quick:$Quick -Root $Root -Version (Get-ModuleVersion)
+    Write-Host "Benchmark report: $report" -ForegroundColor Cyan
+}
+
 Push-Location $Root
 try {
     switch ($Task) {
@@ -275,6 +315,7 @@ try {
         'Docs' { Invoke-DocsTask }
         'Package' { Invoke-PackageTask }
         'Fuzz' { Invoke-FuzzTask }
+        'Bench' { Invoke-BenchTask }
     }
 }
 catch {

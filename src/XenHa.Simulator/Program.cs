@@ -26,6 +26,8 @@ usage: xensim [options]
                        $XENHA_SIM_PASSWORD_<NAME> (NAME upper-cased, other characters than A-Z0-9 as _)
   --tls                serve HTTPS with a self-signed certificate
   --preset NAME        none | pooled | pooled-with-vms (default none: standalone hosts)
+  --vms N              guest VMs in the pooled-with-vms preset, spread evenly over the hosts
+                       (default 2 per host; e.g. --hosts 64 --preset pooled-with-vms --vms 10000 for scale tests)
   --api-version V      1.7 | 2.15 | 2.21 (default 2.21)
   --memory-gb N        memory per host in GiB (default 256)
   --cpus N             CPUs per host (default 16)
@@ -216,6 +218,7 @@ Prints one line to stdout when ready:
                 case "--tls": o.Tls = true; break;
                 case "--preset": o.Farm.Preset = Next(); break;
                 case "--api-version": o.Farm.ApiVersion = Next(); break;
+                case "--vms": o.Farm.Vms = NextInt(); break;
                 case "--memory-gb": o.Farm.MemoryGb = NextInt(); break;
                 case "--cpus": o.Farm.Cpus = NextInt(); break;
                 case "--disk-content-mb": o.Farm.DiskContentMb = NextInt(); break;

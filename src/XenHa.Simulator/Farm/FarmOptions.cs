@@ -29,6 +29,12 @@ public sealed class FarmOptions
     /// <summary>Guest VMs per host in the pooled-with-vms preset.</summary>
     public int VmsPerHost { get; set; } = 2;
 
+    /// <summary>Total guest VMs in the pooled-with-vms preset, spread evenly over the hosts (null: <see cref="VmsPerHost"/> each).</summary>
+    public int? Vms { get; set; }
+
+    /// <summary>How many guest VMs host k (1-based) gets in the pooled-with-vms preset.</summary>
+    public int GuestVmsOn(int k) => Vms is { } total ? total / Hosts + (k <= total % Hosts ? 1 : 0) : VmsPerHost;
+
     /// <summary>NFS exports SERVER:/PATH[,SIZE-GB] (replace the default NAS exports when any is given).</summary>
     public List<string> Nfs { get; } = new();
 
@@ -72,6 +78,8 @@ public sealed class FarmOptions
             if (string.IsNullOrEmpty(user.Password)) throw new ArgumentException("user " + user.Name + " has no password");
         }
 
+        if (Vms is { } vms && (vms < 0 || vms > 100000)) throw new ArgumentException("--vms must be 0..100000");
+        if (Vms is not null && Preset != "pooled-with-vms") throw new ArgumentException("--vms needs --preset pooled-with-vms");
         _ = Storage.StorageBackends.FromOptions(this);
     }
 }

@@ -95,7 +95,8 @@ internal static class GenericHandlers
     public static Dictionary<string, object?> Records(Db db, IEnumerable<Rec> recs)
     {
         var d = new Dictionary<string, object?>(StringComparer.Ordinal);
-        foreach (var r in recs) d[r.Ref] = db.Snapshot(r);
+        Dictionary<string, Dictionary<string, List<object?>>>? reverse = null;
+        foreach (var r in recs) d[r.Ref] = db.Snapshot(r, reverse ??= db.ReverseIndex(r.Class));
         return d;
     }
 
