@@ -74,8 +74,10 @@ Describe 'Export-XenVM and Import-XenVM' {
         }
 
         It 'writes the XVA under its final name and leaves no partial file' {
-            $exported | Should -BeOfType System.IO.FileInfo
-            $exported.FullName | Should -Be $file
+            $exported | Should -BeOfType XenHa.VmExport
+            $exported.Path | Should -Be $file
+            $exported.VmName | Should -Be 'xennode01-vm2'
+            $exported.SizeMB | Should -Be ([math]::Round((Get-Item $file).Length / 1MB, 1))
             Test-Path "$file.partial" | Should -BeFalse
             (Get-XvaDiskChunk $file).Count | Should -BeGreaterThan 2
         }
@@ -114,8 +116,8 @@ Describe 'Export-XenVM and Import-XenVM' {
             New-Item -ItemType Directory $folder | Out-Null
             $files = @(Get-XenVM 'xennode01-vm2', 'vm2-copy' -Connection $from | Export-XenVM -Path $folder -Compress -Confirm:$false)
             $files | Should -HaveCount 2
-            ($files.Name | Sort-Object) -join ',' | Should -Be 'vm2-copy.xva,xennode01-vm2.xva'
-            $bytes = [System.IO.File]::ReadAllBytes($files[0].FullName)
+            ($files.Path | Split-Path -Leaf | Sort-Object) -join ',' | Should -Be 'vm2-copy.xva,xennode01-vm2.xva'
+            $bytes = [System.IO.File]::ReadAllBytes($files[0].Path)
             $bytes[0] | Should -Be 0x1f
             $bytes[1] | Should -Be 0x8b
             $back = $files | Import-XenVM -Repository 'Local storage' -Connection $to -Confirm:$false

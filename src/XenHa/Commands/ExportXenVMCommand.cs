@@ -16,7 +16,7 @@ namespace XenHa.Commands;
 /// several VMs, -Path is a folder and each VM goes to "&lt;name&gt;.xva".
 /// </summary>
 [Cmdlet(VerbsData.Export, "XenVM", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, DefaultParameterSetName = NameSet)]
-[OutputType(typeof(FileInfo))]
+[OutputType(typeof(VmExport))]
 public sealed class ExportXenVMCommand : VmTargetCmdlet
 {
     /// <summary>The XVA file to write, or an existing folder to write "&lt;VM name&gt;.xva" files into.</summary>
@@ -54,10 +54,12 @@ public sealed class ExportXenVMCommand : VmTargetCmdlet
 
         var partial = file + ".partial";
         var progress = new TransferProgress(this);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        long bytes;
         var done = false;
         try
         {
-            progress.Run($"Exporting VM '{vm.Name}' to {System.IO.Path.GetFileName(file)}", async ct =>
+            bytes = progress.Run($"Exporting VM '{vm.Name}' to {System.IO.Path.GetFileName(file)}", async ct =>
             {
                 using var stream = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1024 * 1024, useAsync: true);
                 var transfer = new XenHttpTransfer(vm.Connection.Session);
@@ -77,7 +79,18 @@ public sealed class ExportXenVMCommand : VmTargetCmdlet
                 File.Delete(partial);
             }
         }
-        WriteObject(new FileInfo(file));
+        var seconds = clock.Elapsed.TotalSeconds;
+        WriteObject(new VmExport
+        {
+            VmName = vm.Name,
+            VmUuid = vm.Uuid,
+            Path = file,
+            SizeMB = Math.Round(bytes / 1048576.0, 1),
+            Seconds = Math.Round(seconds, 2),
+            MBPerSecond = seconds > 0 ? Math.Round(bytes / 1048576.0 / seconds, 1) : 0,
+            Compressed = Compress,
+            PoolName = vm.PoolName,
+        });
     }
 
     /// <summary>The file for this VM: Path itself, or Path\&lt;name&gt;.xva when Path is a folder.</summary>

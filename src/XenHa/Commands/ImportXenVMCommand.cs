@@ -19,7 +19,7 @@ namespace XenHa.Commands;
 [OutputType(typeof(Vm))]
 public sealed class ImportXenVMCommand : XenCmdlet
 {
-    /// <summary>XVA files (e.g. the files Export-XenVM wrote).</summary>
+    /// <summary>XVA files (e.g. the objects Export-XenVM returns, or files from Get-ChildItem).</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName")]
     [ValidateNotNullOrEmpty]
