@@ -43,6 +43,8 @@
         'Suspend-XenVM'
         'Resume-XenVM'
         'Move-XenVM'
+        'Export-XenVM'
+        'Import-XenVM'
         'Get-XenHa'
         'Enable-XenHa'
         'Disable-XenHa'

@@ -73,6 +73,9 @@ public sealed partial class XenSession : IDisposable
     /// <summary>Management addresses of every pool member, coordinator first.</summary>
     public IReadOnlyList<string> KnownMembers { get; private set; } = Array.Empty<string>();
 
+    /// <summary>The HTTP transport of a session logged in over the network (null over an in-process transport).</summary>
+    internal HttpXenTransport? HttpTransport => _transport as HttpXenTransport;
+
     public bool IsLoggedIn => _sessionRef is not null && Volatile.Read(ref _disposed) == 0;
 
     /// <summary>

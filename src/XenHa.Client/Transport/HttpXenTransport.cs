@@ -123,6 +123,40 @@ public sealed class HttpXenTransport : IXenTransport, IDisposable
         }
     }
 
+    /// <summary>
+    /// Sends a streaming request (VM export/import) with this transport's HTTP client, so the same
+    /// certificate validation, proxy and User-Agent apply. Returns once the response headers are in;
+    /// only that wait is bounded by the call timeout. Network failures become <see cref="XenConnectionException"/>.
+    /// </summary>
+    public async Task<HttpResponseMessage> SendStreamingAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            throw new ObjectDisposedException(nameof(HttpXenTransport));
+        }
+
+        var uri = request.RequestUri!;
+        using var timeout = new CancellationTokenSource(_timeout);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        _lastPolicyErrors = SslPolicyErrors.None;
+        try
+        {
+            return await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (cancellationToken.IsCancellationRequested && IsAbort(ex))
+        {
+            throw new OperationCanceledException("The transfer was cancelled.", ex, cancellationToken);
+        }
+        catch (Exception ex) when (timeout.IsCancellationRequested && IsAbort(ex))
+        {
+            throw new XenConnectionException("The host " + uri.Host + " did not answer within " + _timeout.TotalSeconds + " s", uri, null, true, null, ex);
+        }
+        catch (Exception ex) when (IsAbort(ex) || ex is AuthenticationException)
+        {
+            throw new XenConnectionException(Describe(uri, ex), uri, null, false, null, ex);
+        }
+    }
+
     /// <summary>What a dropped connection, timeout or cancellation can surface as.</summary>
     private static bool IsAbort(Exception ex) =>
         ex is OperationCanceledException or IOException or ObjectDisposedException or HttpRequestException
