@@ -138,7 +138,6 @@ public sealed class HttpXenTransport : IXenTransport, IDisposable
         var uri = request.RequestUri!;
         using var timeout = new CancellationTokenSource(_timeout);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        _lastPolicyErrors = SslPolicyErrors.None;
         try
         {
             return await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token).ConfigureAwait(false);
@@ -151,9 +150,13 @@ public sealed class HttpXenTransport : IXenTransport, IDisposable
         {
             throw new XenConnectionException("The host " + uri.Host + " did not answer within " + _timeout.TotalSeconds + " s", uri, null, true, null, ex);
         }
+        catch (Exception ex) when (request.Properties.TryGetValue(RefusalKey, out var refusal) && refusal is CertificateDecision decision)
+        {
+            throw new XenCertificateException(decision, null, ex);
+        }
         catch (Exception ex) when (IsAbort(ex) || ex is AuthenticationException)
         {
-            throw new XenConnectionException(Describe(uri, ex), uri, null, false, null, ex);
+            throw new XenConnectionException(Describe(uri, ex, request), uri, null, false, null, ex);
         }
     }
 
