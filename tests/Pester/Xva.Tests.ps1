@@ -53,7 +53,7 @@ BeforeAll {
         foreach ($vif in $Vm.Record.VIFs) { Invoke-XenApi VIF.get_MAC $vif.OpaqueRef -Connection $Vm.Connection }
     }
 
-    $script:source = Start-XenSimulator -HostCount 1 -Preset pooled-with-vms -Speed 50 -ArgumentList '--disk-content-mb', '6'
+    $script:source = Start-XenSimulator -HostCount 2 -Preset pooled-with-vms -Speed 50 -ArgumentList '--disk-content-mb', '6'
     $script:target = Start-XenSimulator -HostCount 1 -Speed 50
     $script:to = Connect-XenPool -Server $target.Url -Credential $target.Credential
     # Connected last, so the source pool is the default connection.
@@ -122,6 +122,21 @@ Describe 'Export-XenVM and Import-XenVM' {
             $bytes[1] | Should -Be 0x8b
             $back = $files | Import-XenVM -Repository 'Local storage' -Connection $to -Confirm:$false
             @($back).Count | Should -Be 2
+        }
+    }
+
+    Context 'Local storage of another host' {
+        It 'follows the redirect to the host that owns the disks, for export and import' {
+            # xennode02-vm2's disk is on xennode02's local storage; the connection is to the coordinator xennode01.
+            $path = Join-Path $TestDrive 'vm-on-02.xva'
+            $out = Export-XenVM xennode02-vm2 -Path $path -Confirm:$false
+            $out.SizeMB | Should -BeGreaterThan 1
+            $srUuid = (Get-XenRepository -Connection $from | Where-Object { $_.Name -eq 'Local storage' -and $_.Hosts -contains 'xennode02' }).Uuid
+            $srUuid | Should -Not -BeNullOrEmpty
+            $copy = Import-XenVM $path -Repository $srUuid -Name 'vm-on-02-copy' -Connection $from -Confirm:$false
+            $copy.Name | Should -Be 'vm-on-02-copy'
+            $vdi = Invoke-XenApi VBD.get_VDI -ArgumentList $copy.Record.VBDs[0].OpaqueRef -Connection $from
+            (Invoke-XenApi SR.get_uuid -ArgumentList (Invoke-XenApi VDI.get_SR -ArgumentList $vdi -Connection $from) -Connection $from) | Should -Be $srUuid
         }
     }
 

@@ -120,6 +120,41 @@ public sealed class XvaTests
     }
 
     [Fact]
+    public async Task A_legacy_host_writes_sha1_checksum_files_and_imports_read_them()
+    {
+        await using var k = await VmKit.StartAsync(api: "1.7");
+        var (status, body, _) = await Export(k, await k.Vm("xennode01-vm2"));
+        Assert.Equal(HttpStatusCode.OK, status);
+        var chunks = Entries(body).Skip(1).ToList();
+        Assert.EndsWith(".checksum", chunks[1].Name, StringComparison.Ordinal);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData(chunks[0].Data)), Encoding.ASCII.GetString(chunks[1].Data));
+        var task = await NewTask(k, "import");
+        Assert.Equal(HttpStatusCode.OK, (await Import(k.Host.CoordinatorUrl, k.S, body, task)).StatusCode);
+        Assert.Equal("success", (await k.WaitTask(task)).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Task_cancel_stops_an_export_in_flight_and_releases_the_vm()
+    {
+        await using var k = await VmKit.StartAsync(new SimulatorOptions { Speed = 500, Farm = { Hosts = 1, Preset = "pooled-with-vms", DiskContentMb = 4096 } });
+        var vm = await k.Vm("xennode01-vm2");
+        var uuid = (await k.Rec("VM", vm)).GetProperty("uuid").GetString();
+        var task = await NewTask(k, "export");
+        using var http = Http();
+        using var res = await http.GetAsync(new Uri(k.Host.CoordinatorUrl, $"/export?session_id={k.S}&uuid={uuid}&task_id={task}"), HttpCompletionOption.ResponseHeadersRead);
+        var stream = await res.Content.ReadAsStreamAsync();
+        var buffer = new byte[MiB];
+        var read = 0L;
+        while (read < 4 * MiB) read += await stream.ReadAsync(buffer);
+        Assert.Equal("export", (await k.Rec("VM", vm)).GetProperty("current_operations").GetProperty(task).GetString());
+        await k.R("task.cancel", task);
+        var rec = await k.WaitTask(task);
+        Assert.Equal("cancelled", rec.GetProperty("status").GetString());
+        await Assert.ThrowsAnyAsync<Exception>(async () => { while (await stream.ReadAsync(buffer) > 0) { } });
+        Assert.Empty((await k.R("VM.get_current_operations", vm)).EnumerateObject());
+    }
+
+    [Fact]
     public async Task A_running_vm_is_refused_with_vm_bad_power_state_on_the_task_and_http_500()
     {
         await using var k = await VmKit.StartAsync();

@@ -77,6 +77,12 @@ public sealed class XenHttpTransfer
                 var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
                 written = await CopyAsync(body, destination, null, progress, response, cancellationToken).ConfigureAwait(false);
             }
+            catch (DestinationException ex)
+            {
+                // The local file could not be written (disk full, no permission): that error, not the network's.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerException!).Throw();
+                throw;
+            }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested && (ex is IOException || ex is HttpRequestException || ex is ObjectDisposedException))
             {
                 throw await TaskErrorAsync(task, "The export stream from " + response.RequestMessage?.RequestUri?.Host + " broke off: " + ex.Message, ex).ConfigureAwait(false);
@@ -214,7 +220,15 @@ public sealed class XenHttpTransfer
             while ((n = await from.ReadAsync(buffer, 0, buffer.Length, ct).ConfigureAwait(false)) > 0)
             {
                 ct.ThrowIfCancellationRequested();
-                await to.WriteAsync(buffer, 0, n, ct).ConfigureAwait(false);
+                try
+                {
+                    await to.WriteAsync(buffer, 0, n, ct).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                {
+                    throw new DestinationException(ex);
+                }
+
                 bytes += n;
                 if (progress is not null && clock.Elapsed - lastReport >= ProgressInterval)
                 {
@@ -326,6 +340,14 @@ public sealed class XenHttpTransfer
         catch (Exception ex) when (ex is IOException || ex is HttpRequestException || ex is ObjectDisposedException)
         {
             return "(body unreadable)";
+        }
+    }
+
+    /// <summary>Marks a failure to write the destination, so it is not taken for a broken download.</summary>
+    private sealed class DestinationException : Exception
+    {
+        public DestinationException(Exception inner) : base(inner.Message, inner)
+        {
         }
     }
 

@@ -34,6 +34,7 @@ internal static class VdiHandlers
             if (vbds.Any(b => b.Bool("currently_attached"))) throw new XenApiException("VDI_IN_USE", vdi.Ref, "destroy");
             foreach (var b in vbds) db.Delete(b);
             db.Delete(vdi);
+            call.Farm.DiskContent.Forget(vdi.Ref);
             return null;
         }, async: true);
     }

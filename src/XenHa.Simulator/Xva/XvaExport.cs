@@ -131,7 +131,7 @@ internal static class XvaExport
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
         {
-            error = new XenApiException("CLIENT_ERROR", e.Message);
+            error = req.Stopped(new XenApiException("CLIENT_ERROR", e.Message));
         }
 
         if (error is not null && req.Context.RequestAborted.IsCancellationRequested && error.Code == "TASK_CANCELLED")

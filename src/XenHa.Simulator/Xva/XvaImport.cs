@@ -69,9 +69,9 @@ internal static class XvaImport
         }
         catch (Exception e) when (e is IOException or BadHttpRequestException or OperationCanceledException or InvalidDataException)
         {
-            error = req.Context.RequestAborted.IsCancellationRequested || e is not InvalidDataException
+            error = req.Stopped(req.Context.RequestAborted.IsCancellationRequested || e is not InvalidDataException
                 ? new XenApiException("IMPORT_ERROR_PREMATURE_EOF")
-                : new XenApiException("IMPORT_ERROR", e.Message);
+                : new XenApiException("IMPORT_ERROR", e.Message));
         }
 
         lock (req.Farm.Lock)

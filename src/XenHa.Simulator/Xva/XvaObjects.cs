@@ -55,6 +55,9 @@ internal sealed class XvaObjects
         var cdVdis = objects.Where(o => o.Class == "VBD" && Field(o, "type") == "CD").Select(o => Field(o, "VDI")).ToHashSet(StringComparer.Ordinal);
         var srTypes = objects.Where(o => o.Class == "SR").ToDictionary(o => o.Id, o => Field(o, "content_type"), StringComparer.Ordinal);
 
+        // import.ml HostHandler: a host of this pool (same uuid) keeps the VM's affinity; any other becomes NULL.
+        foreach (var o in objects.Where(o => o.Class == "host"))
+            if (_db.ByUuid("host", Field(o, "uuid")) is { } host) _table[o.Id] = host.Ref;
         foreach (var o in objects.Where(o => o.Class == "SR")) _table[o.Id] = _sr.Ref;
 
         foreach (var o in objects.Where(o => o.Class == "VDI"))

@@ -199,6 +199,16 @@ internal sealed class XvaRequest
         else Farm.Tasks.Fail(Db, Task, error);
     }
 
+    /// <summary>
+    /// The error for a transfer that stopped with an exception that is not a XenAPI error: TASK_CANCELLED
+    /// after task.cancel, else <paramref name="otherwise"/> (the client went away, or the data ended).
+    /// </summary>
+    public XenApiException Stopped(XenApiException otherwise)
+    {
+        lock (Farm.Lock)
+            return Task is not null && Task.Str("status") == "cancelling" ? new XenApiException("TASK_CANCELLED", Task.Ref) : otherwise;
+    }
+
     /// <summary>Runs the transfer body outside the lock, registered so task.cancel reaches it.</summary>
     public Task<object?> RunAsync(Func<Step, Task<object?>> body) =>
         Farm.Tasks.RunLong(Db, Task!, new LongOp(body), _ctx.RequestAborted);

@@ -72,6 +72,11 @@ public sealed class ExportXenVMCommand : VmTargetCmdlet
             File.Move(partial, file);
             done = true;
         }
+        catch (Exception e) when (e is IOException || e is UnauthorizedAccessException)
+        {
+            WriteError(new ErrorRecord(e, "XenHaExportFileError", ErrorCategory.WriteError, file));
+            return;
+        }
         finally
         {
             if (!done && File.Exists(partial))
