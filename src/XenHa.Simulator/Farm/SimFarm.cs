@@ -33,6 +33,12 @@ internal sealed class SimFarm
     public object Lock { get; } = new();
 
     public FarmOptions Options { get; }
+
+    /// <summary>Address of xennode01 (host k is this + k - 1).</summary>
+    public string BindBase { get; set; } = "127.0.0.1";
+
+    /// <summary>The persistent state file (--state), or null.</summary>
+    public StateStore? State { get; set; }
     public ISimClock Clock { get; }
     public MethodTable Methods { get; }
     public TaskEngine Tasks { get; }

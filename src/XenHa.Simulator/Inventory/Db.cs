@@ -111,6 +111,20 @@ internal sealed class Db
         return rec;
     }
 
+    /// <summary>Puts back a record read from a state file, with its own generations (no event).</summary>
+    public void Restore(Rec rec)
+    {
+        _tables[rec.Class.Name][rec.Ref] = rec;
+        _byRef[rec.Ref] = rec;
+    }
+
+    /// <summary>The generations a restored database continues from.</summary>
+    public void RestoreGenerations(long generation, long messageGeneration)
+    {
+        Generation = generation;
+        MessageGeneration = messageGeneration;
+    }
+
     /// <summary>Adopts an existing record object (pool join moves records between databases).</summary>
     public void Adopt(Rec rec)
     {
