@@ -40,8 +40,8 @@ usage: xensim [options]
   --state FILE         keep the inventory in FILE: every change (records, storage back-ends, HA, pool) is
                        written (temp file, fsync, rename) before it is answered; started again with an
                        existing FILE, the farm is restored instead of built (same hosts, names, uuids and
-                       bind base; give the same --port to get the same URLs). Tasks running at a kill are
-                       lost, host power and fault rules are not kept; the file is readable by its owner only
+                       bind base; give the same --port to get the same URLs). Sessions and tasks are not
+                       kept (as in xapi), nor host power and fault rules; the file is readable by its owner only
 Control plane: http://127.0.0.1:<port>/ (never a XenAPI endpoint), header "Authorization: Bearer <token>";
   token from $XENHA_SIM_CONTROL_TOKEN, else generated and printed on the ready line.
   GET /state; POST /hosts/{name}/power-off|power-on|storage-loss|storage-restore; POST /partition {"hosts":[..]};

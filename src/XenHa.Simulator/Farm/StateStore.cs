@@ -14,14 +14,15 @@ namespace XenHa.Simulator.Farm;
 /// The optional persistent state (--state FILE): the farm's shape, every pool database and what the
 /// storage back-ends hold, written as one JSON document after every call that changed something and
 /// before its answer leaves (temp file, fsync, rename over the old file). A kill at any moment leaves
-/// either the previous or the new complete file. Access under the farm lock.
+/// either the previous or the new complete file. Sessions and tasks are not kept, as in xapi (clients
+/// log in again). Access under the farm lock.
 /// </summary>
 internal sealed class StateStore
 {
     private const int FormatVersion = 1;
 
-    /// <summary>The generations of the pool databases as last written (a change of any means a write).</summary>
-    private List<(Db Db, long Generation, long Messages)> _saved = new();
+    /// <summary>The pool databases and their change counts as last written (a change of any means a write).</summary>
+    private List<(Db Db, long Changes)> _saved = new();
 
     public StateStore(string path) => Path = System.IO.Path.GetFullPath(path);
 
@@ -30,7 +31,7 @@ internal sealed class StateStore
     /// <summary>Writes the state if anything changed since the last write.</summary>
     public void SaveIfChanged(SimFarm farm)
     {
-        if (_saved.Count == farm.Pools.Count && _saved.Zip(farm.Pools).All(x => x.First.Db == x.Second && x.First.Generation == x.Second.Generation && x.First.Messages == x.Second.MessageGeneration))
+        if (_saved.Count == farm.Pools.Count && _saved.Zip(farm.Pools).All(x => x.First.Db == x.Second && x.First.Changes == x.Second.PersistentChanges))
             return;
         Save(farm);
     }
@@ -38,16 +39,17 @@ internal sealed class StateStore
     public void Save(SimFarm farm)
     {
         var temp = Path + ".tmp";
-        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 65536, FileOptions.None))
+        var create = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 65536 };
+        if (!OperatingSystem.IsWindows()) create.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var file = new FileStream(temp, create))
         {
-            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             using (var w = new Utf8JsonWriter(file))
                 Write(w, farm);
             file.Flush(flushToDisk: true);
         }
 
         File.Move(temp, Path, overwrite: true);
-        _saved = farm.Pools.Select(db => (db, db.Generation, db.MessageGeneration)).ToList();
+        _saved = farm.Pools.Select(db => (db, db.PersistentChanges)).ToList();
     }
 
     /// <summary>The farm options kept in a state file (the shape of the farm it describes).</summary>
@@ -95,7 +97,6 @@ internal sealed class StateStore
                 foreach (var r in pool.GetProperty("records").EnumerateArray())
                 {
                     var cls = r.GetProperty("class").GetString()!;
-                    if (cls == "task") continue;
                     var rec = new Rec(Schema.Get(cls), r.GetProperty("ref").GetString()!)
                     {
                         Created = r.GetProperty("created").GetInt64(),
@@ -162,7 +163,7 @@ internal sealed class StateStore
             w.WriteNumber("generation", db.Generation);
             w.WriteNumber("messageGeneration", db.MessageGeneration);
             w.WriteStartArray("records");
-            foreach (var rec in db.AllRecords)
+            foreach (var rec in db.AllRecords.Where(r => !Db.IsTransient(r.Class.Name)))
             {
                 w.WriteStartObject();
                 w.WriteString("class", rec.Class.Name);

@@ -56,6 +56,12 @@ internal sealed class Db
     public long Generation { get; private set; }
     public long MessageGeneration { get; private set; }
 
+    /// <summary>Counts changes to records xapi keeps on disk (not sessions or tasks): what --state watches.</summary>
+    public long PersistentChanges { get; private set; }
+
+    /// <summary>Classes xapi never writes to its database file (datamodel PersistNothing).</summary>
+    public static bool IsTransient(string cls) => cls is "session" or "task";
+
     private static Dictionary<(string, string), string> BuildReverse()
     {
         var d = new Dictionary<(string, string), string>();
@@ -85,6 +91,7 @@ internal sealed class Db
     private long Bump(string cls)
     {
         Monitor.PulseAll(Lock);
+        if (!IsTransient(cls)) PersistentChanges++;
         return cls == "message" ? ++MessageGeneration : ++Generation;
     }
 
