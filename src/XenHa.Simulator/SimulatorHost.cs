@@ -119,7 +119,14 @@ public sealed class SimulatorHost : IAsyncDisposable
         if (options.StatePath is not null)
         {
             farm.State = new StateStore(options.StatePath);
-            lock (farm.Lock) farm.State.Save(farm);
+            try
+            {
+                lock (farm.Lock) farm.State.Save(farm);
+            }
+            catch (Exception e) when (e is System.IO.IOException or UnauthorizedAccessException)
+            {
+                throw new InvalidOperationException("the state file " + options.StatePath + " cannot be written: " + e.Message, e);
+            }
         }
 
         var addresses = Enumerable.Range(1, farmOptions.Hosts).Select(k => FarmBuilder.HostAddress(bindBase, k)).ToList();

@@ -195,6 +195,14 @@ public sealed class StateFileTests : IDisposable
         Assert.Contains("cannot be read", err);
     }
 
+    [Fact]
+    public async Task A_state_file_that_cannot_be_written_stops_the_start_with_a_clear_error()
+    {
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            SimulatorHost.StartAsync(new SimulatorOptions { StatePath = Path.Combine(_dir, "no-such-dir", "farm.json") }));
+        Assert.Contains("cannot be written", e.Message);
+    }
+
     private static async Task<string> SourceVmAsync(SimClient c, string s)
     {
         var vm = await RefAsync(c, s, "xennode01-vm1");
