@@ -267,7 +267,7 @@ function Invoke-FuzzTask {
         Remove-Item Env:XENHA_FUZZ_SECONDS, Env:XENHA_FUZZ_OUT -ErrorAction SilentlyContinue
     }
     $summaries = @(Get-ChildItem -Path $out -Filter '*.summary' | Sort-Object Name)
-    if ($summaries.Count -lt 3) { throw "The fuzz run produced $($summaries.Count) of 3 target summaries; see the test output above." }
+    if ($summaries.Count -lt 4) { throw "The fuzz run produced $($summaries.Count) of 4 target summaries; see the test output above." }
     $failed = 0
     foreach ($summary in $summaries) {
         $line = (Get-Content -Raw $summary.FullName).Trim()

@@ -45,6 +45,11 @@ usage: xensim [options]
   --liveness-timeout S without HA, a silent host is marked not live after S simulated seconds (default 600)
   --manual-clock       simulated time only moves with POST /clock/advance on the control plane
   --faults FILE        JSON array of fault rules installed at start (same shape as POST /faults)
+  --state FILE         keep the inventory in FILE: every change (records, storage back-ends, HA, pool) is
+                       written (temp file, fsync, rename) before it is answered; started again with an
+                       existing FILE, the farm is restored instead of built (same hosts, names, uuids and
+                       bind base; give the same --port to get the same URLs). Sessions and tasks are not
+                       kept (as in xapi), nor host power and fault rules; the file is readable by its owner only
 Control plane: http://127.0.0.1:<port>/ (never a XenAPI endpoint), header "Authorization: Bearer <token>";
   token from $XENHA_SIM_CONTROL_TOKEN, else generated and printed on the ready line.
   GET /state; POST /hosts/{name}/power-off|power-on|storage-loss|storage-restore; POST /partition {"hosts":[..]};
@@ -252,6 +257,7 @@ Prints one line to stdout when ready:
 
                     break;
                 }
+                case "--state": o.StatePath = Next(); break;
                 case "--list-methods": list = true; break;
                 case "--help":
                 case "-h": throw new HelpRequested();

@@ -43,6 +43,12 @@ public sealed class SimulatorOptions
     /// <summary>Control-plane bearer token; null or empty = generate one (the ready line then prints it).</summary>
     public string? ControlToken { get; set; }
 
+    /// <summary>
+    /// The persistent state file (--state FILE): when it exists the farm is restored from it (its shape,
+    /// bind base and every record) instead of built; every change is written to it before it is answered.
+    /// </summary>
+    public string? StatePath { get; set; }
+
     /// <summary>Fault rules installed at start-up (--faults FILE).</summary>
     internal List<Faults.FaultRule> Faults { get; } = new();
 }
@@ -94,9 +100,36 @@ public sealed class SimulatorHost : IAsyncDisposable
     {
         options.Farm.Validate();
         var clock = options.Clock ?? new ScaledClock(options.Speed);
-        var farm = new SimFarm(options.Farm, clock);
-        FarmBuilder.Build(farm, options.BindBase);
-        var addresses = Enumerable.Range(1, options.Farm.Hosts).Select(k => FarmBuilder.HostAddress(options.BindBase, k)).ToList();
+        var restore = options.StatePath is not null && System.IO.File.Exists(options.StatePath);
+        var bindBase = options.BindBase;
+        FarmOptions farmOptions;
+        SimFarm farm;
+        try
+        {
+            farmOptions = restore ? StateStore.ReadOptions(options.StatePath!, options.Farm.Password, out bindBase) : options.Farm;
+            farm = new SimFarm(farmOptions, clock) { BindBase = bindBase };
+            if (restore) StateStore.Restore(farm, options.StatePath!);
+            else FarmBuilder.Build(farm, bindBase);
+        }
+        catch (Exception e) when (restore && e is System.Text.Json.JsonException or System.IO.InvalidDataException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentException)
+        {
+            throw new InvalidOperationException("the state file " + options.StatePath + " cannot be read: " + e.Message, e);
+        }
+
+        if (options.StatePath is not null)
+        {
+            farm.State = new StateStore(options.StatePath);
+            try
+            {
+                lock (farm.Lock) farm.State.Save(farm);
+            }
+            catch (Exception e) when (e is System.IO.IOException or UnauthorizedAccessException)
+            {
+                throw new InvalidOperationException("the state file " + options.StatePath + " cannot be written: " + e.Message, e);
+            }
+        }
+
+        var addresses = Enumerable.Range(1, farmOptions.Hosts).Select(k => FarmBuilder.HostAddress(bindBase, k)).ToList();
         var cert = options.Tls ? CreateCertificate(addresses) : null;
         var scheme = options.Tls ? "https" : "http";
         Exception? last = null;

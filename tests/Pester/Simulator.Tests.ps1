@@ -37,6 +37,33 @@ Describe 'Start-XenSimulator' {
         }
     }
 
+    It 'keeps the farm in -StatePath and restores it on the next start' {
+        $state = Join-Path $TestDrive 'farm-state.json'
+        $sim = Start-XenSimulator -Preset pooled -StatePath $state
+        try {
+            $c = Connect-XenPool -Server $sim.Url -Credential $sim.Credential
+            Set-XenPool -Connection $c -Name 'kept-pool'
+            $hosts = Get-XenHost -Connection $c | Sort-Object Name | ForEach-Object { "$($_.Name)=$($_.Uuid)" }
+            Disconnect-XenPool $c
+        }
+        finally {
+            Stop-XenSimulator $sim
+        }
+        Test-Path $state | Should -BeTrue
+
+        $again = Start-XenSimulator -HostCount 1 -StatePath $state -Credential $sim.Credential
+        try {
+            $again.HostUrls | Should -HaveCount 3
+            $c = Connect-XenPool -Server $again.Url -Credential $sim.Credential
+            (Get-XenPool -Connection $c).Name | Should -Be 'kept-pool'
+            Get-XenHost -Connection $c | Sort-Object Name | ForEach-Object { "$($_.Name)=$($_.Uuid)" } | Should -Be $hosts
+            Disconnect-XenPool $c
+        }
+        finally {
+            Stop-XenSimulator $again
+        }
+    }
+
     It 'starts nothing with -WhatIf' {
         $result = Start-XenSimulator -HostCount 1 -WhatIf
         $result | Should -BeNullOrEmpty

@@ -260,7 +260,7 @@ public static class Fuzzer
         return id + ": " + failure;
     }
 
-    private static void WriteSummary(FuzzReport report)
+    public static void WriteSummary(FuzzReport report)
     {
         var dir = OutputDirectory();
         Directory.CreateDirectory(dir);

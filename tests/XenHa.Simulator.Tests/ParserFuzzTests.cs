@@ -77,6 +77,9 @@ public sealed class ParserFuzzTests : IClassFixture<PooledFarm>
         var url = _farm.Host.CoordinatorUrl;
         var failures = new List<string>();
         var tried = 0;
+        var rejected = 0;
+        var slowest = 0.0;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(Fuzzer.Duration(3));
         var xml = Fuzzer.Mutants(XmlSeeds.Select(Utf8).ToList(), json: false);
         var json = Fuzzer.Mutants(JsonSeeds.Select(Utf8).ToList(), json: true);
@@ -87,13 +90,15 @@ public sealed class ParserFuzzTests : IClassFixture<PooledFarm>
             using var content = new ByteArrayContent(input.Bytes);
             content.Headers.ContentType = new MediaTypeHeaderValue(isJson ? "application/json" : "text/xml");
             tried++;
+            var one = System.Diagnostics.Stopwatch.StartNew();
             try
             {
                 using var response = await http.PostAsync(new Uri(url, isJson ? "/jsonrpc" : "/"), content);
                 var status = (int)response.StatusCode;
                 var body = await response.Content.ReadAsStringAsync();
-                if (status != 200 && !(status == 500 && body.Contains("HTTP 500 internal server error", StringComparison.Ordinal)))
-                    failures.Add($"HTTP {status}: {body}");
+                if (status == 500 && body.Contains("HTTP 500 internal server error", StringComparison.Ordinal)) rejected++;
+                else if (status != 200) failures.Add($"HTTP {status}: {body}");
+                slowest = Math.Max(slowest, one.Elapsed.TotalMilliseconds);
             }
             catch (HttpRequestException e)
             {
@@ -101,7 +106,9 @@ public sealed class ParserFuzzTests : IClassFixture<PooledFarm>
             }
         }
 
-        Assert.True(failures.Count == 0, tried + " tried; " + string.Join(Environment.NewLine, failures.Take(5)));
+        var report = new FuzzReport("simulator-http", tried, rejected, clock.Elapsed.TotalSeconds, slowest, failures);
+        Fuzzer.WriteSummary(report);
+        Assert.True(failures.Count == 0, report.ToString());
     }
 
     [Fact]

@@ -37,6 +37,12 @@ internal sealed class SimFarm
 
     /// <summary>The bytes of simulated disks (XVA export/import).</summary>
     public Xva.DiskContent DiskContent { get; }
+
+    /// <summary>Address of xennode01 (host k is this + k - 1).</summary>
+    public string BindBase { get; set; } = "127.0.0.1";
+
+    /// <summary>The persistent state file (--state), or null.</summary>
+    public StateStore? State { get; set; }
     public ISimClock Clock { get; }
     public MethodTable Methods { get; }
     public TaskEngine Tasks { get; }

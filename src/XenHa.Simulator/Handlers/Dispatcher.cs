@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
 using System.Threading;
 using XenHa.Simulator.Farm;
@@ -28,17 +29,34 @@ internal static class Dispatcher
 
     public static CallResult Dispatch(SimFarm farm, string localAddress, string method, List<object?> args)
     {
+        CallResult result;
         try
         {
-            return DispatchCore(farm, localAddress, method, args);
+            result = DispatchCore(farm, localAddress, method, args);
         }
         catch (XenApiException e)
         {
-            return CallResult.Fail(e);
+            result = CallResult.Fail(e);
         }
         catch (Exception e) when (e is InvalidCastException or KeyNotFoundException or ArgumentException or InvalidOperationException or FormatException)
         {
-            return CallResult.Fail(new XenApiException("INTERNAL_ERROR", e.Message));
+            result = CallResult.Fail(new XenApiException("INTERNAL_ERROR", e.Message));
+        }
+
+        return farm.State is null ? result : Persist(farm, result);
+    }
+
+    /// <summary>With --state: whatever changed is on disk before the answer leaves; if it cannot be written the call fails.</summary>
+    private static CallResult Persist(SimFarm farm, CallResult result)
+    {
+        try
+        {
+            lock (farm.Lock) farm.State!.SaveIfChanged(farm);
+            return result;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            return CallResult.Fail(new XenApiException("INTERNAL_ERROR", "xensim could not write its state file: " + e.Message));
         }
     }
 

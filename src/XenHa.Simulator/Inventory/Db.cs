@@ -56,6 +56,12 @@ internal sealed class Db
     public long Generation { get; private set; }
     public long MessageGeneration { get; private set; }
 
+    /// <summary>Counts changes to records xapi keeps on disk (not sessions or tasks): what --state watches.</summary>
+    public long PersistentChanges { get; private set; }
+
+    /// <summary>Classes xapi never writes to its database file (datamodel PersistNothing).</summary>
+    public static bool IsTransient(string cls) => cls is "session" or "task";
+
     private static Dictionary<(string, string), string> BuildReverse()
     {
         var d = new Dictionary<(string, string), string>();
@@ -85,6 +91,7 @@ internal sealed class Db
     private long Bump(string cls)
     {
         Monitor.PulseAll(Lock);
+        if (!IsTransient(cls)) PersistentChanges++;
         return cls == "message" ? ++MessageGeneration : ++Generation;
     }
 
@@ -109,6 +116,20 @@ internal sealed class Db
         _byRef[rec.Ref] = rec;
         foreach (var f in def.Fields) TouchTarget(cls, f.Name, rec.Fields.GetValueOrDefault(f.Name));
         return rec;
+    }
+
+    /// <summary>Puts back a record read from a state file, with its own generations (no event).</summary>
+    public void Restore(Rec rec)
+    {
+        _tables[rec.Class.Name][rec.Ref] = rec;
+        _byRef[rec.Ref] = rec;
+    }
+
+    /// <summary>The generations a restored database continues from.</summary>
+    public void RestoreGenerations(long generation, long messageGeneration)
+    {
+        Generation = generation;
+        MessageGeneration = messageGeneration;
     }
 
     /// <summary>Adopts an existing record object (pool join moves records between databases).</summary>

@@ -81,6 +81,14 @@ public sealed class StartXenSimulatorCommand : XenCmdlet
     [Parameter]
     public string? SimulatorPath { get; set; }
 
+    /// <summary>
+    /// A file that keeps the simulated inventory (xensim --state): every change is written before it is
+    /// answered, and a simulator started again with the same file gets the same farm back.
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? StatePath { get; set; }
+
     /// <summary>Further xensim options, passed as they are.</summary>
     [Parameter]
     public string[] ArgumentList { get; set; } = Array.Empty<string>();
@@ -116,6 +124,7 @@ public sealed class StartXenSimulatorCommand : XenCmdlet
         if (ApiVersion != null) { arguments.AddRange(new[] { "--api-version", ApiVersion }); }
         if (MemoryGB > 0) { arguments.AddRange(new[] { "--memory-gb", MemoryGB.ToString(CultureInfo.InvariantCulture) }); }
         if (Speed > 0) { arguments.AddRange(new[] { "--speed", Speed.ToString("R", CultureInfo.InvariantCulture) }); }
+        if (StatePath != null) { arguments.AddRange(new[] { "--state", GetUnresolvedProviderPathFromPSPath(StatePath) }); }
         arguments.AddRange(ArgumentList);
 
         var startInfo = new ProcessStartInfo(DotnetHost(), string.Join(" ", arguments.Select(Quote)))
