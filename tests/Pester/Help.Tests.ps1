@@ -85,10 +85,13 @@ Describe 'Get-Help <Name> -Full' -ForEach $cmdlets {
         }
     }
 
-    It 'has a complete page: description, two examples or more, described parameters, inputs, outputs, notes, links' {
+    It 'has a complete page: description, two explained examples or more, described parameters, inputs, outputs, notes, links' {
         $page.Description | Should -Not -BeNullOrEmpty
         $page.Examples.Count | Should -BeGreaterOrEqual 2
-        foreach ($example in $page.Examples) { $example.Code | Should -Not -BeNullOrEmpty -Because $example.Title }
+        foreach ($example in $page.Examples) {
+            $example.Code | Should -Not -BeNullOrEmpty -Because "$($example.Title) shows code"
+            @($example.Remarks | Where-Object Kind -In 'Paragraph', 'Item') | Should -Not -BeNullOrEmpty -Because "$($example.Title) explains its code"
+        }
         foreach ($parameter in $page.Parameters) { $parameter.Description | Should -Not -BeNullOrEmpty -Because "-$($parameter.Name)" }
         $page.Inputs | Should -Not -BeNullOrEmpty
         $page.Outputs | Should -Not -BeNullOrEmpty
