@@ -99,6 +99,26 @@ Describe 'Get-Help <Name> -Full' -ForEach $cmdlets {
         $page.Links | Should -Not -BeNullOrEmpty
     }
 
+    It 'shows in its SYNTAX section each parameter set of the code with exactly its parameters' {
+        $command = Get-Command $Name
+        $common = [System.Management.Automation.Cmdlet]::CommonParameters
+        $syntax = [ordered]@{}
+        $inSyntax = $false; $set = $null
+        foreach ($line in (Get-Content (Join-Path $docs "$Name.md"))) {
+            if ($line -match '^## ') { $inSyntax = $line -eq '## SYNTAX'; continue }
+            if (-not $inSyntax) { continue }
+            if ($line -match '^### (.+)$') { $set = ($Matches[1] -replace ' \(Default\)$', '').Trim(); $syntax[$set] = ''; continue }
+            if ($set -and $line -notmatch '^```') { $syntax[$set] += " $line" }
+        }
+        @($syntax.Keys | Sort-Object) | Should -Be @($command.ParameterSets.Name | Sort-Object)
+        foreach ($parameterSet in $command.ParameterSets) {
+            $expected = @($parameterSet.Parameters.Name | Where-Object { $_ -notin $common } | Sort-Object)
+            $shown = @([regex]::Matches($syntax[$parameterSet.Name], '(?<=[\s\[])-(\w+)') | ForEach-Object { $_.Groups[1].Value } |
+                Where-Object { $_ -ne 'CommonParameters' } | Sort-Object -Unique)
+            $shown | Should -Be $expected -Because "the syntax of the set $($parameterSet.Name)"
+        }
+    }
+
     It 'documents which parameters accept wildcards exactly as the code declares' {
         $command = Get-Command $Name
         foreach ($parameter in $page.Parameters) {
