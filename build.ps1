@@ -9,11 +9,11 @@
 
     Tasks:
       Build  build and stage the module
-      Test   Build, then xunit and Pester (in a fresh pwsh against the staged module); ends with the
+      Test   Build and package, then xunit and Pester (in a fresh pwsh against the staged module); ends with the
              single line "N passed, M failed"
       Demo   Build, then run the demo against a simulated three-host farm
       Docs   turn docs/ (platyPS markdown) into the staged module's en-US/XenHa.dll-Help.xml (MAML) and
-             en-US/about_XenHa.help.txt; Build does this too
+             en-US/about_XenHa.help.txt (Build does this too, and runs first when nothing is staged)
       Package  Build, then write out/XenHa.<version>.nupkg: the staged module folder as a
              PowerShellGet-style package (module files at the root plus XenHa.nuspec)
       Fuzz   Build, then a longer fuzz campaign (-Seconds per target) of the client's response decoder and
@@ -50,6 +50,10 @@
 .EXAMPLE
     dotnet pwsh ./build.ps1 -Task Fuzz -Seconds 300
     Fuzzes each decoder and parser for five minutes and prints what was tried and what failed.
+
+.EXAMPLE
+    dotnet pwsh ./build.ps1 -Task Package
+    Builds, stages the module with its help, and writes out/XenHa.<version>.nupkg.
 
 .EXAMPLE
     dotnet pwsh ./build.ps1 -Task Build -Configuration Debug
@@ -116,6 +120,11 @@ function Invoke-BuildTask {
 }
 
 function Invoke-DocsTask {
+    if (-not (Test-Path (Join-Path (Get-StagePath) 'XenHa.psd1'))) {
+        # Nothing staged yet: Build stages the module and writes the help into it.
+        Invoke-BuildTask
+        return
+    }
     Import-Module (Join-Path $Root 'src/Help/XenHaHelp.psm1') -Force
     Export-XenHaHelp -DocsPath (Join-Path $Root 'docs') -ModuleBase (Get-StagePath)
     Write-Host "Help written: $(Join-Path (Get-StagePath) 'en-US')" -ForegroundColor Cyan

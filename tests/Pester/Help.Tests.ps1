@@ -85,15 +85,38 @@ Describe 'Get-Help <Name> -Full' -ForEach $cmdlets {
         }
     }
 
-    It 'has a complete page: description, two examples or more, described parameters, inputs, outputs, notes, links' {
+    It 'has a complete page: description, two explained examples or more, described parameters, inputs, outputs, notes, links' {
         $page.Description | Should -Not -BeNullOrEmpty
         $page.Examples.Count | Should -BeGreaterOrEqual 2
-        foreach ($example in $page.Examples) { $example.Code | Should -Not -BeNullOrEmpty -Because $example.Title }
+        foreach ($example in $page.Examples) {
+            $example.Code | Should -Not -BeNullOrEmpty -Because "$($example.Title) shows code"
+            @($example.Remarks | Where-Object Kind -In 'Paragraph', 'Item') | Should -Not -BeNullOrEmpty -Because "$($example.Title) explains its code"
+        }
         foreach ($parameter in $page.Parameters) { $parameter.Description | Should -Not -BeNullOrEmpty -Because "-$($parameter.Name)" }
         $page.Inputs | Should -Not -BeNullOrEmpty
         $page.Outputs | Should -Not -BeNullOrEmpty
         $page.Notes | Should -Not -BeNullOrEmpty
         $page.Links | Should -Not -BeNullOrEmpty
+    }
+
+    It 'shows in its SYNTAX section each parameter set of the code with exactly its parameters' {
+        $command = Get-Command $Name
+        $common = [System.Management.Automation.Cmdlet]::CommonParameters
+        $syntax = [ordered]@{}
+        $inSyntax = $false; $set = $null
+        foreach ($line in (Get-Content (Join-Path $docs "$Name.md"))) {
+            if ($line -match '^## ') { $inSyntax = $line -eq '## SYNTAX'; continue }
+            if (-not $inSyntax) { continue }
+            if ($line -match '^### (.+)$') { $set = ($Matches[1] -replace ' \(Default\)$', '').Trim(); $syntax[$set] = ''; continue }
+            if ($set -and $line -notmatch '^```') { $syntax[$set] += " $line" }
+        }
+        @($syntax.Keys | Sort-Object) | Should -Be @($command.ParameterSets.Name | Sort-Object)
+        foreach ($parameterSet in $command.ParameterSets) {
+            $expected = @($parameterSet.Parameters.Name | Where-Object { $_ -notin $common } | Sort-Object)
+            $shown = @([regex]::Matches($syntax[$parameterSet.Name], '(?<=[\s\[])-(\w+)') | ForEach-Object { $_.Groups[1].Value } |
+                Where-Object { $_ -ne 'CommonParameters' } | Sort-Object -Unique)
+            $shown | Should -Be $expected -Because "the syntax of the set $($parameterSet.Name)"
+        }
     }
 
     It 'documents which parameters accept wildcards exactly as the code declares' {

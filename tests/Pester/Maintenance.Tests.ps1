@@ -159,3 +159,18 @@ Describe 'Restart-XenHost and Stop-XenHost' {
         (Get-XenVM stop-vm1).Host | Should -Not -Be 'xennode02'
     }
 }
+
+Describe 'Restart-XenHost on a fast simulated clock' {
+    # At this speed the host is down and back between two polls; the changed boot_time tells the reboot happened.
+    BeforeAll { Start-TestPool -Speed 200 }
+    AfterAll { Stop-TestPool }
+
+    It 'returns once the host is back even when it was never seen down' {
+        $before = (Get-XenHost xennode03).Record.OtherConfig['boot_time']
+        # Without the boot_time check the wait would never see the host down and end in a timeout error.
+        $result = Restart-XenHost xennode03 -PassThru -TimeoutSeconds 60 -Confirm:$false -ErrorAction Stop
+        $result.Live | Should -BeTrue
+        $result.Enabled | Should -BeTrue
+        (Get-XenHost xennode03).Record.OtherConfig['boot_time'] | Should -Not -Be $before
+    }
+}

@@ -232,6 +232,7 @@ Describe 'Set-XenPool' {
         $pool = Set-XenPool -Name 'Renamed' -Description 'Three hosts' -PassThru
         $pool.Name | Should -Be 'Renamed'
         $pool.Description | Should -Be 'Three hosts'
+        (Get-XenConnection -Default).PoolName | Should -Be 'Renamed' -Because 'the connection shows the new name at once'
     }
 
     It 'sets the default, suspend-image and crash-dump SR together' {

@@ -71,6 +71,7 @@ public sealed class SetXenPoolCommand : XenCmdlet
             if (Name != null && pool.NameLabel != Name && ShouldProcess(label, $"Rename the pool to '{Name}'"))
             {
                 Await(session.CallAsync<object?>("pool.set_name_label", Cancellation, poolRef, Name));
+                connection.PoolName = Name;
             }
             if (Description != null && pool.NameDescription != Description && ShouldProcess(label, $"Set the description to '{Description}'"))
             {

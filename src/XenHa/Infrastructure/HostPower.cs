@@ -77,19 +77,24 @@ internal sealed class HostPower
         return connection;
     }
 
-    /// <summary>Reboot: until the host has been seen down (or long enough) and is live and enabled again. Shutdown: until it is not live.</summary>
+    /// <summary>
+    /// Reboot: until the host has been seen down, or its boot_time (other_config, set by xapi at start)
+    /// has changed, and is live and enabled again; a quick reboot can happen between two polls.
+    /// Shutdown: until it is not live.
+    /// </summary>
     private void WaitForState(Connection connection, Api.Host host, DateTime started)
     {
         var deadline = started + PowerTimeout;
         var progress = new ProgressRecord(31, $"{(Reboot ? "Restarting" : "Shutting down")} {host.NameLabel}", "Waiting for the host");
         var sawDown = false;
         var shown = false;
+        host.OtherConfig.TryGetValue("boot_time", out var bootBefore);
         try
         {
             while (true)
             {
-                var (live, enabled) = ReadState(connection, host);
-                sawDown |= !live;
+                var (live, enabled, bootTime) = ReadState(connection, host);
+                sawDown |= !live || (bootBefore != null && bootTime != null && bootTime != bootBefore);
                 if (!Reboot && !live)
                 {
                     _cmdlet.WriteVerbose($"{host.NameLabel} is down.");
@@ -129,10 +134,11 @@ internal sealed class HostPower
         }
     }
 
-    private (bool Live, bool Enabled) ReadState(Connection connection, Api.Host host)
+    private (bool Live, bool Enabled, string? BootTime) ReadState(Connection connection, Api.Host host)
     {
         var record = _cmdlet.AwaitCall(connection.Session.GetRecordAsync(new XenRef<Api.Host>(host.OpaqueRef), _cmdlet.StopToken));
         var metrics = _cmdlet.AwaitCall(connection.Session.GetRecordAsync(record.Metrics, _cmdlet.StopToken));
-        return (metrics.Live, record.Enabled);
+        record.OtherConfig.TryGetValue("boot_time", out var bootTime);
+        return (metrics.Live, record.Enabled, bootTime);
     }
 }
