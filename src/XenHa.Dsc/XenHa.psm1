@@ -48,12 +48,12 @@ class XenHaResourceBase {
         $current = $this.WithConnection({ param($connection) $this.GetCurrentState($connection) })
         $state = $this.GetType()::new()
         foreach ($property in $this.PSObject.Properties) {
-            if ($property.Name -ne 'Reasons') { $state.($property.Name) = $property.Value }
+            # Get() never hands a credential back.
+            if ($property.Name -ne 'Reasons' -and $property.Value -isnot [pscredential]) { $state.($property.Name) = $property.Value }
         }
         foreach ($key in $this.ComparedProperties()) {
             if ($current.ContainsKey($key)) { $state.$key = $current[$key] }
         }
-        $state.Credential = $null
         $state.Reasons = $this.CompareState($current)
         return $state
     }
