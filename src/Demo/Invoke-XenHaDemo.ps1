@@ -13,7 +13,9 @@
 param(
     [Parameter(Mandatory)] [string] $ModulePath,
     # Simulated seconds per real second.
-    [double] $Speed = 50
+    [double] $Speed = 50,
+    # The root credential of the simulated hosts; a random password when omitted.
+    [pscredential] $Credential
 )
 $ErrorActionPreference = 'Stop'
 if ([Console]::IsOutputRedirected -and $PSVersionTable.PSVersion.Major -ge 7) { $PSStyle.OutputRendering = 'PlainText' }
@@ -57,7 +59,9 @@ $sim = $null
 $started = [DateTime]::UtcNow
 try {
     Show-Step 'Three freshly installed hosts (xennode01..03), each its own pool of one'
-    $sim = Start-XenSimulator -HostCount 3 -Speed $Speed -MemoryGB 32
+    $simulatorArguments = @{ HostCount = 3; Speed = $Speed; MemoryGB = 32 }
+    if ($Credential) { $simulatorArguments.Credential = $Credential }
+    $sim = Start-XenSimulator @simulatorArguments
     Get-XenSimulatorState -Simulator $sim | Show
 
     Show-Step 'Add server: log into xennode01 with the root credential (no prompt, certificate policy set once)'

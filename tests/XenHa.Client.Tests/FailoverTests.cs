@@ -175,6 +175,35 @@ public class FailoverTests
     }
 
     [Fact]
+    public async Task AReadSurvivesATransientOutageOfTheCoordinatorWithBoundedBackOff()
+    {
+        var farm = new Farm();
+        using var session = await farm.Login(new XenSessionOptions { FailoverTimeout = TimeSpan.FromSeconds(10), FailoverRetryDelay = TimeSpan.FromMilliseconds(20) });
+        // The coordinator resets the next five connections (a restarting xapi, a flapping link), then answers again.
+        var resets = 0;
+        farm.DeadError = () =>
+        {
+            if (++resets == 5)
+            {
+                farm.Dead.Remove("10.0.0.11");
+            }
+
+            return new HttpRequestException("Connection reset by peer");
+        };
+        farm.Dead.Add("10.0.0.11");
+        var watch = Stopwatch.StartNew();
+
+        var vms = await session.GetAllRecordsAsync<Vm>(CancellationToken.None);
+
+        Assert.Empty(vms);
+        Assert.Equal(5, resets);
+        Assert.Equal(HostA, session.CoordinatorRef.OpaqueRef); // same coordinator, fresh login there
+        Assert.Equal(2, farm.Count("VM.get_all_records")); // the failed read and its one repetition
+        Assert.True(farm.LoginHosts.Count(h => h == "10.0.0.11") >= 3, "expected rounds over the members with pauses between them");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), watch.Elapsed.ToString());
+    }
+
+    [Fact]
     public async Task AWriteWhoseOutcomeIsUnknownIsReportedAndNotRepeated()
     {
         var farm = new Farm();

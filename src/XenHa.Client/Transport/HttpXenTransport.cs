@@ -6,7 +6,6 @@ using System.Net.Http.Headers;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
@@ -15,32 +14,26 @@ namespace XenHa.Client.Transport;
 
 /// <summary>
 /// XML-RPC over HTTP(S) with <see cref="HttpClient"/>: keep-alive, <c>Content-Type: text/xml</c>, a
-/// per-call timeout, a certificate validation hook, and every network failure mapped to
+/// per-call timeout, the certificate check of <see cref="CertificateValidation"/>, and every network failure mapped to
 /// <see cref="XenConnectionException"/>.
 /// </summary>
 public sealed class HttpXenTransport : IXenTransport, IDisposable
 {
     private readonly HttpClient _client;
     private readonly TimeSpan _timeout;
-    private readonly bool _skipCertificateCheck;
-    private readonly Func<X509Certificate2, X509Chain?, SslPolicyErrors, bool>? _validator;
-    private readonly CertificateTrust? _trust;
     private int _disposed;
 
     public HttpXenTransport(XenSessionOptions? options = null)
     {
         options ??= new XenSessionOptions();
         _timeout = options.Timeout <= TimeSpan.Zero ? TimeSpan.FromSeconds(60) : options.Timeout;
-        _skipCertificateCheck = options.SkipCertificateCheck;
-        _validator = options.CertificateValidator;
-        _trust = options.CertificateTrust;
         var handler = new HttpClientHandler
         {
             AllowAutoRedirect = false,
             UseCookies = false,
             UseProxy = true,
             AutomaticDecompression = DecompressionMethods.None,
-            ServerCertificateCustomValidationCallback = ValidateCertificate,
+            ServerCertificateCustomValidationCallback = CertificateValidation.Callback(options),
         };
         _client = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
         var agent = options.Originator;
@@ -109,7 +102,7 @@ public sealed class HttpXenTransport : IXenTransport, IDisposable
         {
             throw;
         }
-        catch (Exception ex) when (request.Properties.TryGetValue(RefusalKey, out var refusal) && refusal is CertificateDecision decision)
+        catch (Exception ex) when (CertificateValidation.Refusal(request) is { } decision)
         {
             throw new XenCertificateException(decision, null, ex);
         }
@@ -173,48 +166,9 @@ public sealed class HttpXenTransport : IXenTransport, IDisposable
         }
     }
 
-    private const string RefusalKey = "XenHa.CertificateRefusal";
-    private const string PolicyErrorsKey = "XenHa.SslPolicyErrors";
-
-    private bool ValidateCertificate(HttpRequestMessage request, X509Certificate2? certificate, X509Chain? chain, SslPolicyErrors errors)
-    {
-        if (_skipCertificateCheck)
-        {
-            return true;
-        }
-
-        bool ok;
-        if (_trust is not null && certificate is not null && request.RequestUri is { } target)
-        {
-            var decision = _trust.Check(target.Host, target.Port, certificate, errors);
-            if (!decision.Accepted)
-            {
-                request.Properties[RefusalKey] = decision;
-            }
-
-            return decision.Accepted;
-        }
-
-        if (_validator is not null)
-        {
-            ok = certificate is not null && _validator(certificate, chain, errors);
-        }
-        else
-        {
-            ok = errors == SslPolicyErrors.None;
-        }
-
-        if (!ok)
-        {
-            request.Properties[PolicyErrorsKey] = errors == SslPolicyErrors.None ? SslPolicyErrors.RemoteCertificateChainErrors : errors;
-        }
-
-        return ok;
-    }
-
     private static string Describe(Uri uri, Exception ex, HttpRequestMessage request)
     {
-        var policyErrors = request.Properties.TryGetValue(PolicyErrorsKey, out var recorded) && recorded is SslPolicyErrors e0 ? e0 : SslPolicyErrors.None;
+        var policyErrors = CertificateValidation.PolicyErrors(request);
         var root = ex;
         AuthenticationException? auth = null;
         SocketException? socket = null;
