@@ -116,7 +116,7 @@ internal sealed class XmlRpcReader : IDisposable
     /// <summary>Reads the rest of the document, so truncation after the value is still detected.</summary>
     public void ReadToEnd()
     {
-        while (Guard(() => _xml.Read()))
+        while (Read())
         {
             if (_xml.NodeType is XmlNodeType.Element or XmlNodeType.Text or XmlNodeType.CDATA)
             {
@@ -147,7 +147,8 @@ internal sealed class XmlRpcReader : IDisposable
         }
 
         Advance();
-        StringBuilder? sb = null;
+        string? first = null;
+        StringBuilder? more = null;
         while (true)
         {
             switch (_xml.NodeType)
@@ -156,7 +157,7 @@ internal sealed class XmlRpcReader : IDisposable
                 case XmlNodeType.CDATA:
                 case XmlNodeType.Whitespace:
                 case XmlNodeType.SignificantWhitespace:
-                    Append(ref sb, Value());
+                    AppendText(ref first, ref more, Value());
                     Advance();
                     continue;
                 case XmlNodeType.Comment:
@@ -165,11 +166,11 @@ internal sealed class XmlRpcReader : IDisposable
                     continue;
                 case XmlNodeType.EndElement:
                     // </value>: an untyped string.
-                    text = sb?.ToString() ?? "";
+                    text = more?.ToString() ?? first ?? "";
                     AdvanceAllowEnd();
                     return XmlRpcValueKind.Untyped;
                 case XmlNodeType.Element:
-                    if (sb is not null && !IsWhitespace(sb))
+                    if (first is not null && !IsWhitespace(more?.ToString() ?? first))
                     {
                         throw Protocol("text and an element mixed inside <value>");
                     }
@@ -409,7 +410,8 @@ internal sealed class XmlRpcReader : IDisposable
         }
 
         Advance();
-        StringBuilder? sb = null;
+        string? first = null;
+        StringBuilder? more = null;
         while (_xml.NodeType != XmlNodeType.EndElement)
         {
             switch (_xml.NodeType)
@@ -418,7 +420,7 @@ internal sealed class XmlRpcReader : IDisposable
                 case XmlNodeType.CDATA:
                 case XmlNodeType.Whitespace:
                 case XmlNodeType.SignificantWhitespace:
-                    Append(ref sb, Value());
+                    AppendText(ref first, ref more, Value());
                     break;
                 case XmlNodeType.Comment:
                 case XmlNodeType.ProcessingInstruction:
@@ -431,19 +433,28 @@ internal sealed class XmlRpcReader : IDisposable
         }
 
         Advance();
-        return sb?.ToString() ?? "";
+        return more?.ToString() ?? first ?? "";
     }
 
-    /// <summary>Collects text of one value, refusing strings longer than the limit.</summary>
-    private void Append(ref StringBuilder? sb, string text)
+    /// <summary>
+    /// Collects the text of one value, refusing strings longer than the limit. Most values are one text
+    /// node: keep it as is and only build a StringBuilder for a second one.
+    /// </summary>
+    private void AppendText(ref string? first, ref StringBuilder? more, string value)
     {
-        sb ??= new StringBuilder();
-        if (sb.Length + text.Length > _limits.MaxStringLength)
+        var length = more?.Length ?? first?.Length ?? 0;
+        if (length + value.Length > _limits.MaxStringLength)
         {
             throw Protocol("a string is longer than " + _limits.MaxStringLength + " characters (XenSessionOptions.MaxStringLength)");
         }
 
-        sb.Append(text);
+        if (first is null)
+        {
+            first = value;
+            return;
+        }
+
+        (more ??= new StringBuilder(first)).Append(value);
     }
 
     private void SkipInsignificant()
@@ -461,18 +472,43 @@ internal sealed class XmlRpcReader : IDisposable
     }
 
     /// <summary>Moves past an end tag that may be the document's last node; anything missing is reported by the next read.</summary>
-    private void AdvanceAllowEnd() => Guard(() => _xml.Read());
+    private void AdvanceAllowEnd() => Read();
 
     /// <summary>The current node's text; XmlReader parses it lazily, so it can fail too.</summary>
-    private string Value() => Guard(() => _xml.Value);
+    private string Value()
+    {
+        // Not through Guard, which allocates a delegate per call: this runs once per XML node.
+        try
+        {
+            return _xml.Value;
+        }
+        catch (XmlException ex)
+        {
+            throw Malformed(ex);
+        }
+    }
 
     private void Advance()
     {
-        if (!Guard(() => _xml.Read()))
+        if (!Read())
         {
             throw Protocol("the response ended too early (truncated XML)");
         }
     }
+
+    private bool Read()
+    {
+        try
+        {
+            return _xml.Read();
+        }
+        catch (XmlException ex)
+        {
+            throw Malformed(ex);
+        }
+    }
+
+    private static XenProtocolException Malformed(XmlException ex) => new XenProtocolException("malformed XML: " + ex.Message, null, ex);
 
     private T Guard<T>(Func<T> action)
     {
@@ -482,15 +518,15 @@ internal sealed class XmlRpcReader : IDisposable
         }
         catch (XmlException ex)
         {
-            throw new XenProtocolException("malformed XML: " + ex.Message, null, ex);
+            throw Malformed(ex);
         }
     }
 
-    private static bool IsWhitespace(StringBuilder sb)
+    private static bool IsWhitespace(string s)
     {
-        for (var i = 0; i < sb.Length; i++)
+        for (var i = 0; i < s.Length; i++)
         {
-            if (!char.IsWhiteSpace(sb[i]))
+            if (!char.IsWhiteSpace(s[i]))
             {
                 return false;
             }

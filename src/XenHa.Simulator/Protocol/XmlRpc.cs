@@ -364,23 +364,21 @@ internal static class XmlRpc
         sb.Append("</value>");
     }
 
+    /// <summary>Escapes markup and drops control characters XML cannot carry; runs that need neither are copied whole.</summary>
     private static void Escape(StringBuilder sb, string s)
     {
-        foreach (var c in s)
+        var start = 0;
+        for (var i = 0; i < s.Length; i++)
         {
-            switch (c)
-            {
-                case '&': sb.Append("&amp;"); break;
-                case '<': sb.Append("&lt;"); break;
-                case '>': sb.Append("&gt;"); break;
-                case '"': sb.Append("&quot;"); break;
-                case '\t':
-                case '\n':
-                case '\r': sb.Append(c); break;
-                default:
-                    if (c >= ' ') sb.Append(c);
-                    break;
-            }
+            var c = s[i];
+            var replacement = c switch { '&' => "&amp;", '<' => "&lt;", '>' => "&gt;", '"' => "&quot;", _ => null };
+            var dropped = c < ' ' && c is not ('\t' or '\n' or '\r');
+            if (replacement is null && !dropped) continue;
+            sb.Append(s, start, i - start);
+            if (replacement is not null) sb.Append(replacement);
+            start = i + 1;
         }
+
+        sb.Append(s, start, s.Length - start);
     }
 }

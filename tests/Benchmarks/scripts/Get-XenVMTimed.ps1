@@ -1,7 +1,8 @@
 <#
 .SYNOPSIS
     One timed Get-XenVM in a fresh pwsh (run by Measure-GetXenVM.ps1): connects first, then times the
-    first and the last VM object, counts the XenAPI calls Get-XenVM made and reads the peak working set.
+    first and the last VM object, counts the XenAPI calls Get-XenVM made (and the time spent in them)
+    and reads the peak working set.
     The password comes from $env:XENHA_BENCH_PASSWORD. Prints one JSON line.
 #>
 param(
@@ -26,7 +27,10 @@ Get-XenVM | ForEach-Object {
 }
 $all = $watch.Elapsed.TotalMilliseconds
 $process.Refresh()
-$calls = @(Get-Event -SourceIdentifier XenHaBenchCalls | ForEach-Object { $_.SourceEventArgs.Method })
+$events = @(Get-Event -SourceIdentifier XenHaBenchCalls)
+$calls = @($events | ForEach-Object { $_.SourceEventArgs.Method })
+# Time inside the XenAPI calls (request, server, transfer and decode); the rest is the cmdlet and the pipeline.
+$callMs = ($events | ForEach-Object { $_.SourceEventArgs.Duration.TotalMilliseconds } | Measure-Object -Sum).Sum
 Unregister-Event -SourceIdentifier XenHaBenchCalls
 $connection | Disconnect-XenPool
 [pscustomobject]@{
@@ -36,4 +40,5 @@ $connection | Disconnect-XenPool
     peak_mb        = $process.PeakWorkingSet64 / 1MB
     peak_before_mb = $before / 1MB
     calls          = $calls
+    call_ms        = $callMs
 } | ConvertTo-Json -Compress
