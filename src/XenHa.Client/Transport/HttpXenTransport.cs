@@ -143,7 +143,7 @@ public sealed class HttpXenTransport : IXenTransport, IDisposable
         {
             throw new XenConnectionException("The host " + uri.Host + " did not answer within " + _timeout.TotalSeconds + " s", uri, null, true, null, ex);
         }
-        catch (Exception ex) when (request.Properties.TryGetValue(RefusalKey, out var refusal) && refusal is CertificateDecision decision)
+        catch (Exception ex) when (CertificateValidation.Refusal(request) is { } decision)
         {
             throw new XenCertificateException(decision, null, ex);
         }
