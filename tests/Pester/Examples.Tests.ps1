@@ -50,6 +50,10 @@ function Get-Credential {
     $XenHaExampleCredential
 }
 Get-XenConnection | Disconnect-XenPool -Confirm:$false
+# Examples write files (./fedora01.xva, ./backup); they land in a scratch folder, not the checkout.
+$XenHaExampleFolder = Join-Path ([System.IO.Path]::GetTempPath()) ('xenha-examples-' + [guid]::NewGuid().ToString('N'))
+New-Item -ItemType Directory -Path $XenHaExampleFolder | Out-Null
+Set-Location $XenHaExampleFolder
 $ConfirmPreference = 'None'
 $ProgressPreference = 'SilentlyContinue'
 $sim = Start-XenSimulator -HostCount 3 -Preset pooled -Speed 100 -MemoryGB 64
@@ -116,7 +120,7 @@ Describe 'The examples of <Name>' -ForEach $pages {
         $setupErrors = @(Invoke-InExampleRunspace -Runspace $runspace -Code $farmScript).Text
     }
     AfterAll {
-        Invoke-InExampleRunspace -Runspace $runspace -Code 'Disconnect-XenPool -All -Confirm:$false -ErrorAction SilentlyContinue; Stop-XenSimulator -All -ErrorAction SilentlyContinue' | Out-Null
+        Invoke-InExampleRunspace -Runspace $runspace -Code 'Disconnect-XenPool -All -Confirm:$false -ErrorAction SilentlyContinue; Stop-XenSimulator -All -ErrorAction SilentlyContinue; Set-Location ([System.IO.Path]::GetTempPath()); Remove-Item $XenHaExampleFolder -Recurse -Force -ErrorAction SilentlyContinue' | Out-Null
         $runspace.Dispose()
     }
 
