@@ -222,7 +222,7 @@ Describe 'Export-XenVM and Import-XenVM' {
                         Import-Module $Module
                         Connect-XenPool -Server $Url -Credential $Credential | Out-Null
                         Export-XenVM xennode01-vm2 -Path $Path -Confirm:$false
-                    }).AddArgument((Get-Module XenHa).Path).AddArgument($slow.Url).AddArgument($slow.Credential).AddArgument($path)
+                    }).AddArgument((Join-Path (Get-Module XenHa).ModuleBase 'XenHa.psd1')).AddArgument($slow.Url).AddArgument($slow.Credential).AddArgument($path)
                 $null = $ps.BeginInvoke()
                 for ($i = 0; $i -lt 300; $i++) {
                     if ((Test-Path "$path.partial") -and (Get-Item "$path.partial").Length -gt 4MB) { break }
