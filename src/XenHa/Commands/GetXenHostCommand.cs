@@ -21,6 +21,7 @@ public sealed class GetXenHostCommand : XenCmdlet
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = NameSet)]
     [Alias("name_label")]
     [SupportsWildcards]
+    [NotAConnection]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(HostNameCompleter))]
     public string[]? Name { get; set; }
@@ -41,7 +42,7 @@ public sealed class GetXenHostCommand : XenCmdlet
     public Pool[] Pool { get; set; } = Array.Empty<Pool>();
 
     /// <summary>The connections to read; all open connections by default.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = NameSet)]
+    [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = NameSet)]
     [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = UuidSet)]
     [ValidateNotNull]
     public Connection[]? Connection { get; set; }

@@ -18,6 +18,7 @@ public sealed class GetXenNetworkCommand : XenCmdlet
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = NameSet)]
     [Alias("name_label")]
     [SupportsWildcards]
+    [NotAConnection]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(NetworkNameCompleter))]
     public string[]? Name { get; set; }
@@ -28,7 +29,7 @@ public sealed class GetXenNetworkCommand : XenCmdlet
     public string[] Uuid { get; set; } = Array.Empty<string>();
 
     /// <summary>The connections to read; all open connections by default.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNull]
     public Connection[]? Connection { get; set; }
 
