@@ -123,4 +123,20 @@ Describe 'Piping across nouns' {
         Get-XenVM piped01 | Remove-XenVM -Confirm:$false
         Get-XenVM 'piped*' | Should -BeNullOrEmpty
     }
+
+    It 'Get-XenRepository | Get-XenHost gives the hosts the piped repository is plugged on' {
+        @(Get-XenRepository 'NFS VM storage' | Get-XenHost -ErrorVariable errs).Name | Sort-Object | Should -Be @('xennode01', 'xennode02', 'xennode03')
+        $errs | Should -BeNullOrEmpty
+        $local = Get-XenHost xennode03 | Get-XenRepository | Where-Object { -not $_.Shared } | Select-Object -First 1
+        @($local | Get-XenHost).Name | Should -Be 'xennode03' -Because 'local storage is plugged on its own host only'
+    }
+
+    It 'Get-XenVM | Get-XenNetwork and Get-XenHost | Get-XenNetwork give the networks the piped objects are on' {
+        $management = Get-XenNetwork | Where-Object IsManagement
+        @(Get-XenVM fedora | Get-XenNetwork -ErrorVariable errs).Uuid | Should -Be $management.Uuid
+        @(Get-XenHost xennode02 | Get-XenNetwork -ErrorVariable +errs).Uuid | Should -Contain $management.Uuid
+        $errs | Should -BeNullOrEmpty
+        $private = @(Get-XenNetwork | Where-Object HostCount -eq 0)
+        foreach ($network in $private) { @(Get-XenHost xennode02 | Get-XenNetwork).Uuid | Should -Not -Contain $network.Uuid }
+    }
 }

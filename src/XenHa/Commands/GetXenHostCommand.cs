@@ -16,6 +16,7 @@ public sealed class GetXenHostCommand : XenCmdlet
     private const string UuidSet = "Uuid";
     private const string VmSet = "VM";
     private const string PoolSet = "Pool";
+    private const string RepositorySet = "Repository";
 
     /// <summary>Host names; wildcards allowed.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = NameSet)]
@@ -41,6 +42,11 @@ public sealed class GetXenHostCommand : XenCmdlet
     [ValidateNotNull]
     public Pool[] Pool { get; set; } = Array.Empty<Pool>();
 
+    /// <summary>The hosts these repositories are plugged on (from Get-XenRepository).</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = RepositorySet)]
+    [ValidateNotNull]
+    public Repository[] Repository { get; set; } = Array.Empty<Repository>();
+
     /// <summary>The connections to read; all open connections by default.</summary>
     [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = NameSet)]
     [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = UuidSet)]
@@ -49,6 +55,7 @@ public sealed class GetXenHostCommand : XenCmdlet
 
     private readonly IdentityFilter _identity = new IdentityFilter();
     private readonly HashSet<string> _vmHostRefs = new HashSet<string>(StringComparer.Ordinal);
+    private readonly HashSet<string> _repositoryHostRefs = new HashSet<string>(StringComparer.Ordinal);
     private readonly List<Connection> _connections = new List<Connection>();
 
     protected override void ProcessRecord()
@@ -59,9 +66,14 @@ public sealed class GetXenHostCommand : XenCmdlet
         {
             _vmHostRefs.Add(vm.Record.ResidentOn.OpaqueRef);
         }
-        var connections = ParameterSetName == VmSet ? VM.Select(v => v.Connection).ToArray()
-            : ParameterSetName == PoolSet ? Pool.Select(p => p.Connection).ToArray()
-            : ResolveConnections(Connection);
+        _repositoryHostRefs.UnionWith(Repository.SelectMany(r => r.HostRefs));
+        IEnumerable<Connection> connections = ParameterSetName switch
+        {
+            VmSet => VM.Select(v => v.Connection),
+            PoolSet => Pool.Select(p => p.Connection),
+            RepositorySet => Repository.Select(r => r.Connection),
+            _ => ResolveConnections(Connection),
+        };
         AddDistinct(_connections, connections);
     }
 
@@ -81,8 +93,8 @@ public sealed class GetXenHostCommand : XenCmdlet
             }
             foreach (var host in hosts)
             {
-                var wanted = ParameterSetName == VmSet
-                    ? _vmHostRefs.Contains(host.OpaqueRef)
+                var wanted = ParameterSetName == VmSet ? _vmHostRefs.Contains(host.OpaqueRef)
+                    : ParameterSetName == RepositorySet ? _repositoryHostRefs.Contains(host.OpaqueRef)
                     : _identity.Matches(host.Name, host.Uuid);
                 if (wanted)
                 {

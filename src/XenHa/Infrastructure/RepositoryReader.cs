@@ -113,6 +113,7 @@ internal static class RepositoryReader
                 MTU = n.MTU,
                 HostCount = hostList.Length,
                 Hosts = hostList,
+                HostRefs = mine.Select(p => p.Host.OpaqueRef).Distinct(StringComparer.Ordinal).ToArray(),
                 Devices = mine.Select(p => p.Device).Where(d => d.Length > 0)
                     .Distinct(StringComparer.Ordinal).OrderBy(d => d, StringComparer.Ordinal).ToArray(),
                 IsManagement = mine.Any(p => p.Management),
