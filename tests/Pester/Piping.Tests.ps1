@@ -59,4 +59,84 @@ Describe 'Piping across nouns' {
         Get-XenVM | Unprotect-XenVM -Confirm:$false
         (Get-XenVM).HaRestartPriority | Should -Be @('', '')
     }
+
+    It 'Get-XenRepository | Get-XenVM gives the VMs with a disk on the piped repository, not a VM named after it' {
+        @(Get-XenRepository 'NFS VM storage' | Get-XenVM -ErrorVariable errs).Name | Sort-Object | Should -Be @('debian', 'fedora')
+        $errs | Should -BeNullOrEmpty
+        Get-XenRepository 'ISO library' | Get-XenVM -ErrorVariable errs | Should -BeNullOrEmpty
+        $errs | Should -BeNullOrEmpty -Because 'a repository without VM disks is an empty answer, not a missing VM'
+        @(Get-XenRepository 'NFS VM storage' | Get-XenVM 'fed*').Name | Should -Be 'fedora' -Because '-Name still filters'
+    }
+
+    It 'Get-XenVM | Get-XenRepository gives the repositories the piped VM has disks on' {
+        @(Get-XenVM fedora | Get-XenRepository -ErrorVariable errs).Name | Should -Be 'NFS VM storage'
+        $errs | Should -BeNullOrEmpty
+        @(Get-XenVM | Get-XenRepository).Name | Should -Be 'NFS VM storage' -Because 'each repository once'
+    }
+
+    It 'Get-XenHost | Get-XenRepository gives the repositories plugged on the piped host' {
+        $repositories = @(Get-XenHost xennode02 | Get-XenRepository)
+        $repositories.Name | Should -Contain 'NFS VM storage'
+        $local = @($repositories | Where-Object Type -ne 'nfs' | Where-Object { -not $_.Shared })
+        $local | Should -Not -BeNullOrEmpty
+        foreach ($repository in $local) { $repository.Hosts | Should -Be @('xennode02') -Because "$($repository.Name) is another host's otherwise" }
+        $others = @(Get-XenRepository | Where-Object { -not $_.Shared -and $_.Hosts -notcontains 'xennode02' })
+        @($repositories.Uuid | Where-Object { $_ -in $others.Uuid }) | Should -BeNullOrEmpty
+    }
+
+    It 'Get-XenConnection | Get-Xen* reads the piped connection instead of looking its text up as a name' {
+        @(Get-XenConnection | Get-XenVM -ErrorVariable errs).Name | Sort-Object | Should -Be @('debian', 'fedora')
+        @(Get-XenConnection | Get-XenVM fedora -ErrorVariable +errs).Name | Should -Be 'fedora'
+        @(Get-XenConnection | Get-XenHost -ErrorVariable +errs) | Should -HaveCount 3
+        @(Get-XenConnection | Get-XenRepository -Shared -ErrorVariable +errs).Name | Sort-Object | Should -Be @('ISO library', 'NFS VM storage')
+        @(Get-XenConnection | Get-XenNetwork -ErrorVariable +errs) | Should -Not -BeNullOrEmpty
+        @(Get-XenConnection | Get-XenTemplate 'Debian Bookworm 12' -ErrorVariable +errs).Name | Should -Be 'Debian Bookworm 12'
+        Invoke-XenApi task.create 'piping', 'a task to find' | Out-Null
+        @(Get-XenConnection | Get-XenTask -ErrorVariable +errs).Name | Should -Contain 'piping'
+        $errs | Should -BeNullOrEmpty
+        # A literal name that is missing is still reported, for the piped connection.
+        Get-XenConnection | Get-XenVM nosuchvm -ErrorAction SilentlyContinue -ErrorVariable missing
+        $missing[0].FullyQualifiedErrorId | Should -BeLike 'XenHaVmNotFound*'
+        # A connection given as a name is refused, not looked up as "xenpool (127.0.0.1)".
+        { Get-XenVM (Get-XenConnection) } | Should -Throw -ErrorId 'ParameterArgumentTransformationError,XenHa.Commands.GetXenVMCommand'
+    }
+
+    It 'Get-XenNetwork | Get-XenVM gives the VMs with an interface on the piped network' {
+        $network = Get-XenNetwork | Where-Object IsManagement
+        @($network | Get-XenVM -ErrorVariable errs).Name | Sort-Object | Should -Be @('debian', 'fedora')
+        $errs | Should -BeNullOrEmpty
+    }
+
+    It 'Get-XenPool | Get-XenHost gives the members of the piped pool' {
+        @(Get-XenPool | Get-XenHost).Name | Sort-Object | Should -Be @('xennode01', 'xennode02', 'xennode03')
+    }
+
+    It 'Get-XenTemplate | New-XenVM creates from the piped template, and Get-XenVM | Export-XenVM -Path folder writes one file per VM' {
+        $vm = Get-XenTemplate 'Debian Bookworm 12' | New-XenVM -Name 'piped01' -Repository 'NFS VM storage' -MemoryGB 1 -Confirm:$false
+        $vm.Name | Should -Be 'piped01'
+        (Get-XenRepository 'NFS VM storage' | Get-XenVM piped01).PowerState | Should -Be 'Halted'
+        $folder = Join-Path $TestDrive 'exports'
+        New-Item -ItemType Directory -Path $folder | Out-Null
+        $export = @(Get-XenVM piped01 | Export-XenVM -Path $folder -Confirm:$false)
+        $export.Path | Should -Be (Join-Path $folder 'piped01.xva')
+        Test-Path (Join-Path $folder 'piped01.xva') | Should -BeTrue
+        Get-XenVM piped01 | Remove-XenVM -Confirm:$false
+        Get-XenVM 'piped*' | Should -BeNullOrEmpty
+    }
+
+    It 'Get-XenRepository | Get-XenHost gives the hosts the piped repository is plugged on' {
+        @(Get-XenRepository 'NFS VM storage' | Get-XenHost -ErrorVariable errs).Name | Sort-Object | Should -Be @('xennode01', 'xennode02', 'xennode03')
+        $errs | Should -BeNullOrEmpty
+        $local = Get-XenHost xennode03 | Get-XenRepository | Where-Object { -not $_.Shared } | Select-Object -First 1
+        @($local | Get-XenHost).Name | Should -Be 'xennode03' -Because 'local storage is plugged on its own host only'
+    }
+
+    It 'Get-XenVM | Get-XenNetwork and Get-XenHost | Get-XenNetwork give the networks the piped objects are on' {
+        $management = Get-XenNetwork | Where-Object IsManagement
+        @(Get-XenVM fedora | Get-XenNetwork -ErrorVariable errs).Uuid | Should -Be $management.Uuid
+        @(Get-XenHost xennode02 | Get-XenNetwork -ErrorVariable +errs).Uuid | Should -Contain $management.Uuid
+        $errs | Should -BeNullOrEmpty
+        $private = @(Get-XenNetwork | Where-Object HostCount -eq 0)
+        foreach ($network in $private) { @(Get-XenHost xennode02 | Get-XenNetwork).Uuid | Should -Not -Contain $network.Uuid }
+    }
 }

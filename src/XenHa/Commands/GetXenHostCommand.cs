@@ -16,11 +16,13 @@ public sealed class GetXenHostCommand : XenCmdlet
     private const string UuidSet = "Uuid";
     private const string VmSet = "VM";
     private const string PoolSet = "Pool";
+    private const string RepositorySet = "Repository";
 
     /// <summary>Host names; wildcards allowed.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = NameSet)]
     [Alias("name_label")]
     [SupportsWildcards]
+    [NotAConnection]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(HostNameCompleter))]
     public string[]? Name { get; set; }
@@ -40,14 +42,20 @@ public sealed class GetXenHostCommand : XenCmdlet
     [ValidateNotNull]
     public Pool[] Pool { get; set; } = Array.Empty<Pool>();
 
+    /// <summary>The hosts these repositories are plugged on (from Get-XenRepository).</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = RepositorySet)]
+    [ValidateNotNull]
+    public Repository[] Repository { get; set; } = Array.Empty<Repository>();
+
     /// <summary>The connections to read; all open connections by default.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = NameSet)]
+    [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = NameSet)]
     [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = UuidSet)]
     [ValidateNotNull]
     public Connection[]? Connection { get; set; }
 
     private readonly IdentityFilter _identity = new IdentityFilter();
     private readonly HashSet<string> _vmHostRefs = new HashSet<string>(StringComparer.Ordinal);
+    private readonly HashSet<string> _repositoryHostRefs = new HashSet<string>(StringComparer.Ordinal);
     private readonly List<Connection> _connections = new List<Connection>();
 
     protected override void ProcessRecord()
@@ -58,9 +66,14 @@ public sealed class GetXenHostCommand : XenCmdlet
         {
             _vmHostRefs.Add(vm.Record.ResidentOn.OpaqueRef);
         }
-        var connections = ParameterSetName == VmSet ? VM.Select(v => v.Connection).ToArray()
-            : ParameterSetName == PoolSet ? Pool.Select(p => p.Connection).ToArray()
-            : ResolveConnections(Connection);
+        _repositoryHostRefs.UnionWith(Repository.SelectMany(r => r.HostRefs));
+        IEnumerable<Connection> connections = ParameterSetName switch
+        {
+            VmSet => VM.Select(v => v.Connection),
+            PoolSet => Pool.Select(p => p.Connection),
+            RepositorySet => Repository.Select(r => r.Connection),
+            _ => ResolveConnections(Connection),
+        };
         AddDistinct(_connections, connections);
     }
 
@@ -80,8 +93,8 @@ public sealed class GetXenHostCommand : XenCmdlet
             }
             foreach (var host in hosts)
             {
-                var wanted = ParameterSetName == VmSet
-                    ? _vmHostRefs.Contains(host.OpaqueRef)
+                var wanted = ParameterSetName == VmSet ? _vmHostRefs.Contains(host.OpaqueRef)
+                    : ParameterSetName == RepositorySet ? _repositoryHostRefs.Contains(host.OpaqueRef)
                     : _identity.Matches(host.Name, host.Uuid);
                 if (wanted)
                 {

@@ -33,7 +33,7 @@ public sealed class GetXenTaskCommand : XenCmdlet
     public XenTaskStatus[]? Status { get; set; }
 
     /// <summary>The connections to read; all open connections by default.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNull]
     public Connection[]? Connection { get; set; }
 

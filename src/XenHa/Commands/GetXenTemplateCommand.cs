@@ -17,6 +17,7 @@ public sealed class GetXenTemplateCommand : XenCmdlet
     /// <summary>Template names; wildcards allowed.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ParameterSetName = NameSet)]
     [SupportsWildcards]
+    [NotAConnection]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(TemplateNameCompleter))]
     public string[]? Name { get; set; }
@@ -31,21 +32,23 @@ public sealed class GetXenTemplateCommand : XenCmdlet
     public OsFamily[]? OsFamily { get; set; }
 
     /// <summary>The connections to read; all open connections by default.</summary>
-    [Parameter]
+    [Parameter(ValueFromPipeline = true)]
     [ValidateNotNull]
     public Connection[]? Connection { get; set; }
 
     private readonly IdentityFilter _identity = new IdentityFilter();
+    private readonly List<Connection> _connections = new List<Connection>();
 
     protected override void ProcessRecord()
     {
         _identity.AddNames(Name);
         _identity.AddUuids(Uuid);
+        AddDistinct(_connections, ResolveConnections(Connection));
     }
 
     protected override void EndProcessing()
     {
-        foreach (var connection in ResolveConnections(Connection))
+        foreach (var connection in _connections)
         {
             IReadOnlyList<Template> templates;
             try

@@ -19,13 +19,18 @@ public sealed class GetXenVMCommand : XenCmdlet
     private const string UuidSet = "Uuid";
     private const string HostSet = "Host";
     private const string PoolSet = "Pool";
+    private const string RepositorySet = "RepositoryObject";
+    private const string NetworkSet = "Network";
 
     /// <summary>VM names; wildcards allowed.</summary>
     [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = NameSet)]
     [Parameter(Position = 0, ParameterSetName = HostSet)]
     [Parameter(Position = 0, ParameterSetName = PoolSet)]
+    [Parameter(Position = 0, ParameterSetName = RepositorySet)]
+    [Parameter(Position = 0, ParameterSetName = NetworkSet)]
     [Alias("name_label")]
     [SupportsWildcards]
+    [NotAConnection]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(VmNameCompleter))]
     public string[]? Name { get; set; }
@@ -44,6 +49,19 @@ public sealed class GetXenVMCommand : XenCmdlet
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = PoolSet)]
     [ValidateNotNull]
     public Pool[] Pool { get; set; } = Array.Empty<Pool>();
+
+    /// <summary>
+    /// The VMs with a disk on these repositories (from Get-XenRepository). A parameter of its own so
+    /// that a piped repository binds here by type instead of its Name binding to -Name.
+    /// </summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = RepositorySet)]
+    [ValidateNotNull]
+    public Repository[] RepositoryObject { get; set; } = Array.Empty<Repository>();
+
+    /// <summary>The VMs with a network interface on these networks (from Get-XenNetwork).</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = NetworkSet)]
+    [ValidateNotNull]
+    public NetworkInfo[] Network { get; set; } = Array.Empty<NetworkInfo>();
 
     /// <summary>Only VMs in these power states.</summary>
     [Parameter]
@@ -70,26 +88,32 @@ public sealed class GetXenVMCommand : XenCmdlet
     public SwitchParameter IncludeControlDomain { get; set; }
 
     /// <summary>The connections to read; all open connections by default.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = NameSet)]
+    [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = NameSet)]
     [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = UuidSet)]
     [ValidateNotNull]
     public Connection[]? Connection { get; set; }
 
     private readonly IdentityFilter _identity = new IdentityFilter();
     private readonly HashSet<string> _hostRefs = new HashSet<string>(StringComparer.Ordinal);
+    private readonly HashSet<string> _repositoryRefs = new HashSet<string>(StringComparer.Ordinal);
+    private readonly HashSet<string> _networkRefs = new HashSet<string>(StringComparer.Ordinal);
     private readonly List<Connection> _connections = new List<Connection>();
 
     protected override void ProcessRecord()
     {
         _identity.AddNames(Name);
         _identity.AddUuids(Uuid);
-        var connections = ParameterSetName == HostSet ? Host.Select(h => h.Connection).ToArray()
-            : ParameterSetName == PoolSet ? Pool.Select(p => p.Connection).ToArray()
-            : ResolveConnections(Connection);
-        foreach (var host in Host)
+        IEnumerable<Connection> connections = ParameterSetName switch
         {
-            _hostRefs.Add(host.OpaqueRef);
-        }
+            HostSet => Host.Select(h => h.Connection),
+            PoolSet => Pool.Select(p => p.Connection),
+            RepositorySet => RepositoryObject.Select(r => r.Connection),
+            NetworkSet => Network.Select(n => n.Connection),
+            _ => ResolveConnections(Connection),
+        };
+        _hostRefs.UnionWith(Host.Select(h => h.OpaqueRef));
+        _repositoryRefs.UnionWith(RepositoryObject.Select(r => r.OpaqueRef));
+        _networkRefs.UnionWith(Network.Select(n => n.OpaqueRef));
         AddDistinct(_connections, connections);
     }
 
@@ -98,11 +122,25 @@ public sealed class GetXenVMCommand : XenCmdlet
         foreach (var connection in _connections)
         {
             IReadOnlyList<Vm> vms;
-            HashSet<string>? onRepository;
+            HashSet<string>? onRepository = null;
+            HashSet<string>? onPipedRepository = null;
+            HashSet<string>? onNetwork = null;
             try
             {
                 vms = Await(PoolReader.ReadVmsAsync(connection, IncludeTemplate, IncludeControlDomain, Cancellation));
-                onRepository = Repository == null ? null : Await(VmsOnRepositoriesAsync(connection));
+                if (Repository != null || _repositoryRefs.Count > 0)
+                {
+                    var placements = Await(RepositoryReader.ReadDiskPlacementsAsync(connection, Cancellation));
+                    onRepository = Repository == null ? null : VmsOn(placements, Await(RepositoriesNamedAsync(connection)));
+                    onPipedRepository = _repositoryRefs.Count == 0 ? null : VmsOn(placements, _repositoryRefs);
+                }
+                if (ParameterSetName == NetworkSet)
+                {
+                    onNetwork = new HashSet<string>(
+                        Await(connection.Session.GetAllRecordsAsync<Vif>(Cancellation))
+                            .Where(v => _networkRefs.Contains(v.Network.OpaqueRef)).Select(v => v.VM.OpaqueRef),
+                        StringComparer.Ordinal);
+                }
             }
             catch (XenApiException e)
             {
@@ -127,6 +165,14 @@ public sealed class GetXenVMCommand : XenCmdlet
                 {
                     continue;
                 }
+                if (onPipedRepository != null && !onPipedRepository.Contains(vm.OpaqueRef))
+                {
+                    continue;
+                }
+                if (onNetwork != null && !onNetwork.Contains(vm.OpaqueRef))
+                {
+                    continue;
+                }
                 if (Tools != null && !Tools.Contains(vm.ToolsStatus))
                 {
                     continue;
@@ -148,14 +194,10 @@ public sealed class GetXenVMCommand : XenCmdlet
 
     private readonly HashSet<string> _repositoriesSeen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>
-    /// The refs of the VMs with a disk on one of the -Repository SRs: one SR, VDI and VBD
-    /// get_all_records each, whatever the number of VMs.
-    /// </summary>
-    private async System.Threading.Tasks.Task<HashSet<string>> VmsOnRepositoriesAsync(Connection connection)
+    /// <summary>The refs of the SRs that the -Repository names (wildcards) or UUIDs match; remembers which values matched.</summary>
+    private async System.Threading.Tasks.Task<HashSet<string>> RepositoriesNamedAsync(Connection connection)
     {
-        var session = connection.Session;
-        var srs = await session.GetAllRecordsAsync<Sr>(Cancellation).ConfigureAwait(false);
+        var srs = await connection.Session.GetAllRecordsAsync<Sr>(Cancellation).ConfigureAwait(false);
         var wanted = new HashSet<string>(StringComparer.Ordinal);
         foreach (var sr in srs)
         {
@@ -170,21 +212,10 @@ public sealed class GetXenVMCommand : XenCmdlet
                 }
             }
         }
-        var result = new HashSet<string>(StringComparer.Ordinal);
-        if (wanted.Count == 0)
-        {
-            return result;
-        }
-        var vdis = new HashSet<string>(
-            (await session.GetAllRecordsAsync<Vdi>(Cancellation).ConfigureAwait(false)).Where(v => wanted.Contains(v.SR.OpaqueRef)).Select(v => v.OpaqueRef),
-            StringComparer.Ordinal);
-        foreach (var vbd in await session.GetAllRecordsAsync<Vbd>(Cancellation).ConfigureAwait(false))
-        {
-            if (vdis.Contains(vbd.VDI.OpaqueRef))
-            {
-                result.Add(vbd.VM.OpaqueRef);
-            }
-        }
-        return result;
+        return wanted;
     }
+
+    /// <summary>The refs of the VMs with a disk on one of these SRs.</summary>
+    private static HashSet<string> VmsOn(IReadOnlyList<(string VmRef, string SrRef)> placements, HashSet<string> srRefs) =>
+        new HashSet<string>(placements.Where(p => srRefs.Contains(p.SrRef)).Select(p => p.VmRef), StringComparer.Ordinal);
 }

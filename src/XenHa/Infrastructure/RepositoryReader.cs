@@ -55,6 +55,7 @@ internal static class RepositoryReader
                 HostsAttached = plugged.Count + "/" + expected,
                 Hosts = plugged.Select(p => hostNames.TryGetValue(p.Host.OpaqueRef, out var n) ? n : p.Host.OpaqueRef)
                     .OrderBy(n => n, StringComparer.OrdinalIgnoreCase).ToArray(),
+                HostRefs = plugged.Select(p => p.Host.OpaqueRef).ToArray(),
                 IsDefault = pool != null && pool.DefaultSR.OpaqueRef == sr.OpaqueRef,
                 DiskCount = sr.VDIs.Count,
                 DeviceConfig = WithoutSecrets(configPbd?.DeviceConfig),
@@ -72,6 +73,20 @@ internal static class RepositoryReader
     {
         var all = await ReadRepositoriesAsync(connection, ct).ConfigureAwait(false);
         return all.FirstOrDefault(r => r.OpaqueRef == srRef);
+    }
+
+    /// <summary>
+    /// Which VM has a disk (or an inserted ISO) on which repository, as (VM ref, SR ref) pairs: one
+    /// VDI and one VBD get_all_records, whatever the number of VMs.
+    /// </summary>
+    public static async Task<IReadOnlyList<(string VmRef, string SrRef)>> ReadDiskPlacementsAsync(Connection connection, CancellationToken ct)
+    {
+        var session = connection.Session;
+        var srOfVdi = (await session.GetAllRecordsAsync<Api.Vdi>(ct).ConfigureAwait(false))
+            .ToDictionary(v => v.OpaqueRef, v => v.SR.OpaqueRef, StringComparer.Ordinal);
+        var vbds = await session.GetAllRecordsAsync<Api.Vbd>(ct).ConfigureAwait(false);
+        return vbds.Where(b => srOfVdi.ContainsKey(b.VDI.OpaqueRef))
+            .Select(b => (b.VM.OpaqueRef, srOfVdi[b.VDI.OpaqueRef])).ToList();
     }
 
     public static async Task<IReadOnlyList<NetworkInfo>> ReadNetworksAsync(Connection connection, CancellationToken ct)
@@ -98,6 +113,7 @@ internal static class RepositoryReader
                 MTU = n.MTU,
                 HostCount = hostList.Length,
                 Hosts = hostList,
+                HostRefs = mine.Select(p => p.Host.OpaqueRef).Distinct(StringComparer.Ordinal).ToArray(),
                 Devices = mine.Select(p => p.Device).Where(d => d.Length > 0)
                     .Distinct(StringComparer.Ordinal).OrderBy(d => d, StringComparer.Ordinal).ToArray(),
                 IsManagement = mine.Any(p => p.Management),

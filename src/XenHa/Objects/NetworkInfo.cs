@@ -15,6 +15,8 @@ public sealed class NetworkInfo
     public int HostCount { get; internal set; }
     /// <summary>Names of the hosts with a PIF on the network.</summary>
     public IReadOnlyList<string> Hosts { get; internal set; } = new string[0];
+    /// <summary>References of the hosts with a PIF on the network (Get-XenHost | Get-XenNetwork).</summary>
+    internal IReadOnlyCollection<string> HostRefs { get; set; } = new string[0];
     /// <summary>PIF devices on the network (eth0, bond0...), one per distinct device name.</summary>
     public IReadOnlyList<string> Devices { get; internal set; } = new string[0];
     /// <summary>True when a PIF on it is a management interface.</summary>

@@ -25,6 +25,8 @@ public sealed class Repository
     public int ExpectedCount { get; internal set; }
     /// <summary>Names of the hosts the repository is plugged on.</summary>
     public IReadOnlyList<string> Hosts { get; internal set; } = new string[0];
+    /// <summary>References of the hosts the repository is plugged on (Get-XenHost | Get-XenRepository).</summary>
+    internal IReadOnlyCollection<string> HostRefs { get; set; } = new string[0];
     /// <summary>True when it is the pool's default SR.</summary>
     public bool IsDefault { get; internal set; }
     /// <summary>Number of virtual disks (VDIs) on it.</summary>
