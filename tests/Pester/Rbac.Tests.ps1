@@ -44,7 +44,7 @@ Describe 'A read-only XenAPI user' {
         $running = Get-XenVM -Connection $readOnly | Where-Object PowerState -eq 'Running' | Select-Object -First 1
         { $running | Stop-XenVM -Force -Confirm:$false -ErrorAction Stop } |
             Should -Throw -ErrorId 'RBAC_PERMISSION_DENIED,XenHa.Commands.StopXenVMCommand'
-        @(Get-XenVM -Connection $root -Name 'renamed') | Should -HaveCount 0
+        @(Get-XenVM -Connection $root -Name 'renamed' -ErrorAction SilentlyContinue) | Should -HaveCount 0
         (Get-XenVM -Connection $root -Name $running.Name).PowerState | Should -Be 'Running'
     }
 }
