@@ -37,6 +37,21 @@ Describe 'Start-XenSimulator' {
         }
     }
 
+    It 'shows no share or CHAP password of -ArgumentList in its verbose output' {
+        $arguments = '--cifs', '//192.0.2.30/isos,isouser:Cifs-S3cret!', '--iscsi', '192.0.2.20,iqn.2026-11.local.lab:t1,100,chap:Chap-S3cret!'
+        $verbose = Start-XenSimulator -HostCount 1 -ArgumentList $arguments -Verbose 4>&1
+        $sim = $verbose | Where-Object { $_ -is [XenHa.SimulatorInstance] }
+        try {
+            $text = ($verbose | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }) -join "`n"
+            $text | Should -Match 'isouser:\*\*\*'
+            $text | Should -Match 'chap:\*\*\*'
+            $text | Should -Not -Match 'S3cret'
+        }
+        finally {
+            Stop-XenSimulator $sim
+        }
+    }
+
     It 'keeps the farm in -StatePath and restores it on the next start' {
         $state = Join-Path $TestDrive 'farm-state.json'
         $sim = Start-XenSimulator -Preset pooled -StatePath $state

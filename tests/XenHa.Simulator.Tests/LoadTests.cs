@@ -49,17 +49,6 @@ public sealed class LoadTests
         var url = sim.CoordinatorUrl.ToString();
         using var control = new HttpClient { BaseAddress = sim.ControlUrl };
         control.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", sim.ControlToken);
-        foreach (var rule in new[]
-                 {
-                     "{\"method\":\"VM.get_record\",\"probability\":0.1,\"delayMs\":100}",
-                     "{\"method\":\"VM.get_all_records\",\"probability\":0.05,\"error\":[\"" + InjectedCode + "\",\"load test\"]}",
-                     "{\"method\":\"VM.get_guest_metrics\",\"probability\":0.05,\"drop\":true}",
-                 })
-        {
-            using var response = await control.PostAsync("faults", new StringContent(rule, Encoding.UTF8, "application/json"));
-            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
-        }
-
         var options = new Client.XenSessionOptions { FailoverTimeout = TimeSpan.Zero, Timeout = TimeSpan.FromSeconds(30) };
         List<string> vms;
         var agile = new HashSet<string>(StringComparer.Ordinal);
@@ -80,6 +69,18 @@ public sealed class LoadTests
                 {
                 }
             }
+        }
+
+        // The faults fire from here on, not on the set-up reads above.
+        foreach (var rule in new[]
+                 {
+                     "{\"method\":\"VM.get_record\",\"probability\":0.1,\"delayMs\":100}",
+                     "{\"method\":\"VM.get_all_records\",\"probability\":0.05,\"error\":[\"" + InjectedCode + "\",\"load test\"]}",
+                     "{\"method\":\"VM.get_guest_metrics\",\"probability\":0.05,\"drop\":true}",
+                 })
+        {
+            using var response = await control.PostAsync("faults", new StringContent(rule, Encoding.UTF8, "application/json"));
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
         }
 
         Assert.True(vms.Count >= Clients, vms.Count + " guest VMs");

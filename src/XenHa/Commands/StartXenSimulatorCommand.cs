@@ -95,6 +95,32 @@ public sealed class StartXenSimulatorCommand : XenCmdlet
 
     private const string ReadyPrefix = "XENHA_SIM_READY ";
 
+    /// <summary>
+    /// The arguments as the verbose stream may show them: the value of --password and the password
+    /// part of --cifs USER:PASSWORD and --iscsi ...,CHAPUSER:CHAPPASSWORD replaced by ***.
+    /// </summary>
+    internal static IEnumerable<string> RedactSecrets(IReadOnlyList<string> arguments)
+    {
+        for (var i = 0; i < arguments.Count; i++)
+        {
+            var previous = i > 0 ? arguments[i - 1] : "";
+            var argument = arguments[i];
+            if (previous == "--password")
+            {
+                yield return "***";
+            }
+            else if ((previous == "--cifs" || previous == "--iscsi") && argument.LastIndexOf(',') is var comma && comma >= 0
+                && argument.IndexOf(':', comma) is var colon && colon > comma)
+            {
+                yield return argument.Substring(0, colon + 1) + "***";
+            }
+            else
+            {
+                yield return argument;
+            }
+        }
+    }
+
     protected override void EndProcessing()
     {
         var simulator = SimulatorPath ?? Path.Combine(
@@ -145,7 +171,7 @@ public sealed class StartXenSimulatorCommand : XenCmdlet
         var controlToken = RandomHex(32);
         startInfo.Environment["XENHA_SIM_CONTROL_TOKEN"] = controlToken;
 
-        WriteVerbose($"Starting {startInfo.FileName} {startInfo.Arguments}");
+        WriteVerbose($"Starting {startInfo.FileName} {string.Join(" ", RedactSecrets(arguments).Select(Quote))}");
         var process = Process.Start(startInfo)!;
         var errors = new List<string>();
         process.ErrorDataReceived += (_, e) =>
