@@ -83,8 +83,11 @@ internal static class HttpFrontEnd
                 var (method, args) = XmlRpc.ParseCall(body);
                 var result = await RunAsync(() => Dispatcher.Dispatch(farm, address, method, args), method).ConfigureAwait(false);
                 if (result.Drop) { ctx.Abort(); return; }
-                var text = result.Error is not null ? XmlRpc.Failure(result.Error) : result.Bare ? XmlRpc.Bare(result.Value) : XmlRpc.Success(result.Value);
-                await WriteAsync(res, 200, "text/xml", Encoding.UTF8.GetBytes(text)).ConfigureAwait(false);
+                using var xml = result.Error is not null ? XmlRpc.Failure(result.Error) : result.Bare ? XmlRpc.Bare(result.Value) : XmlRpc.Success(result.Value);
+                res.StatusCode = 200;
+                res.ContentType = "text/xml";
+                res.ContentLength = xml.Length;
+                await xml.CopyToAsync(res.Body).ConfigureAwait(false);
             }
         }
         catch (MalformedRequestException e)
