@@ -1,6 +1,5 @@
 using System;
 using System.Diagnostics;
-using System.Text;
 using XenHa.Simulator;
 using XenHa.Simulator.Farm;
 using XenHa.Simulator.Handlers;
@@ -35,7 +34,8 @@ internal static class Farms
             var records = GenericHandlers.Records(db, db.All("VM"));
             Console.Out.WriteLine($"VM.get_all_records computed in {watch.Elapsed.TotalSeconds:0.00} s");
             watch.Restart();
-            var bytes = Encoding.UTF8.GetBytes(XmlRpc.Success(records));
+            using var response = XmlRpc.Success(records);
+            var bytes = response.ToArray();
             Console.Out.WriteLine($"VM.get_all_records encoded in {watch.Elapsed.TotalSeconds:0.00} s");
             return bytes;
         }

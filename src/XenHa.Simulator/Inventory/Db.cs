@@ -200,7 +200,7 @@ internal sealed class Db
     /// </summary>
     public Dictionary<string, object?> Snapshot(Rec rec, Dictionary<string, Dictionary<string, List<object?>>>? reverse)
     {
-        var d = new Dictionary<string, object?>(StringComparer.Ordinal);
+        var d = new Dictionary<string, object?>(rec.Class.Fields.Count, StringComparer.Ordinal);
         foreach (var f in rec.Class.Fields)
         {
             if (reverse is not null && f.Reverse is not null)
@@ -233,12 +233,22 @@ internal sealed class Db
         return index;
     }
 
-    public static object? Copy(object? v) => v switch
+    public static object? Copy(object? v)
     {
-        List<object?> l => l.Select(Copy).ToList(),
-        Dictionary<string, object?> m => m.ToDictionary(kv => kv.Key, kv => Copy(kv.Value)),
-        _ => v,
-    };
+        switch (v)
+        {
+            case List<object?> l:
+                var list = new List<object?>(l.Count);
+                foreach (var item in l) list.Add(Copy(item));
+                return list;
+            case Dictionary<string, object?> m:
+                var map = new Dictionary<string, object?>(m.Count);
+                foreach (var kv in m) map.Add(kv.Key, Copy(kv.Value));
+                return map;
+            default:
+                return v;
+        }
+    }
 
     /// <summary>Drops tombstones older than a generation (keeps memory bounded).</summary>
     public void Prune(int keep = 10000)

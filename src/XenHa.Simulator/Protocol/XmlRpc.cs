@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
@@ -291,94 +292,136 @@ internal static class XmlRpc
 
     private static string Shorten(string s) => s.Length <= 60 ? s : s.Substring(0, 60) + "...";
 
-    private const string Head = "<?xml version=\"1.0\"?><methodResponse><params><param>";
-    private const string Tail = "</param></params></methodResponse>";
+    private static ReadOnlySpan<byte> Head => "<?xml version=\"1.0\"?><methodResponse><params><param>"u8;
+    private static ReadOnlySpan<byte> Tail => "</param></params></methodResponse>"u8;
 
-    public static string Success(object? value)
+    /// <summary>A success response; the caller disposes it (its buffers are pooled).</summary>
+    public static Utf8Output Success(object? value)
     {
-        var sb = new StringBuilder(Head);
-        sb.Append("<value><struct><member><name>Status</name><value>Success</value></member><member><name>Value</name>");
-        WriteValue(sb, value);
-        sb.Append("</member></struct></value>").Append(Tail);
-        return sb.ToString();
+        var o = new Utf8Output();
+        o.Write(Head);
+        o.Write("<value><struct><member><name>Status</name><value>Success</value></member><member><name>Value</name>"u8);
+        WriteValue(o, value);
+        o.Write("</member></struct></value>"u8);
+        o.Write(Tail);
+        return o;
     }
 
-    public static string Failure(IEnumerable<string> description)
+    public static Utf8Output Failure(IEnumerable<string> description)
     {
-        var sb = new StringBuilder(Head);
-        sb.Append("<value><struct><member><name>Status</name><value>Failure</value></member><member><name>ErrorDescription</name><value><array><data>");
-        foreach (var d in description) WriteValue(sb, d);
-        sb.Append("</data></array></value></member></struct></value>").Append(Tail);
-        return sb.ToString();
+        var o = new Utf8Output();
+        o.Write(Head);
+        o.Write("<value><struct><member><name>Status</name><value>Failure</value></member><member><name>ErrorDescription</name><value><array><data>"u8);
+        foreach (var d in description) WriteValue(o, d);
+        o.Write("</data></array></value></member></struct></value>"u8);
+        o.Write(Tail);
+        return o;
     }
 
     /// <summary>A bare response (system.listMethods): no Status/Value wrapper.</summary>
-    public static string Bare(object? value)
+    public static Utf8Output Bare(object? value)
     {
-        var sb = new StringBuilder(Head);
-        WriteValue(sb, value);
-        sb.Append(Tail);
-        return sb.ToString();
+        var o = new Utf8Output();
+        o.Write(Head);
+        WriteValue(o, value);
+        o.Write(Tail);
+        return o;
     }
 
     /// <summary>The value alone, as stored in task.result.</summary>
     public static string ValueText(object? value)
     {
-        var sb = new StringBuilder();
-        WriteValue(sb, value);
-        return sb.ToString();
+        using var o = new Utf8Output();
+        WriteValue(o, value);
+        return o.ToString();
     }
 
-    public static void WriteValue(StringBuilder sb, object? value)
+    private static void WriteValue(Utf8Output o, object? value)
     {
-        sb.Append("<value>");
+        o.Write("<value>"u8);
         switch (value)
         {
             case null: break;
-            case string s: Escape(sb, s); break;
-            case long l: sb.Append(l.ToString(CultureInfo.InvariantCulture)); break;
-            case int i: sb.Append(i.ToString(CultureInfo.InvariantCulture)); break;
-            case I4 i4: sb.Append("<i4>").Append(i4.Value.ToString(CultureInfo.InvariantCulture)).Append("</i4>"); break;
-            case bool b: sb.Append(b ? "<boolean>1</boolean>" : "<boolean>0</boolean>"); break;
-            case double d: sb.Append("<double>").Append(Wire.FormatDoubleG16(d)).Append("</double>"); break;
-            case DateTime dt: sb.Append("<dateTime.iso8601>").Append(Wire.FormatDate(dt)).Append("</dateTime.iso8601>"); break;
-            case System.Collections.Generic.IEnumerable<KeyValuePair<string, object?>> map:
-                sb.Append("<struct>");
-                foreach (var kv in map)
-                {
-                    sb.Append("<member><name>").Append(kv.Key).Append("</name>");
-                    WriteValue(sb, kv.Value);
-                    sb.Append("</member>");
-                }
-
-                sb.Append("</struct>");
+            case string s: Escape(o, s); break;
+            case long l: o.Write(l); break;
+            case int i: o.Write(i); break;
+            case I4 i4:
+                o.Write("<i4>"u8);
+                o.Write(i4.Value);
+                o.Write("</i4>"u8);
+                break;
+            case bool b: o.Write(b ? "<boolean>1</boolean>"u8 : "<boolean>0</boolean>"u8); break;
+            case double d:
+                o.Write("<double>"u8);
+                o.Write(Wire.FormatDoubleG16(d));
+                o.Write("</double>"u8);
+                break;
+            case DateTime dt:
+                o.Write("<dateTime.iso8601>"u8);
+                o.Write(Wire.FormatDate(dt));
+                o.Write("</dateTime.iso8601>"u8);
+                break;
+            case Dictionary<string, object?> dict:
+                // The common map type, enumerated without boxing its enumerator.
+                o.Write("<struct>"u8);
+                foreach (var kv in dict) WriteMember(o, kv.Key, kv.Value);
+                o.Write("</struct>"u8);
+                break;
+            case IEnumerable<KeyValuePair<string, object?>> map:
+                o.Write("<struct>"u8);
+                foreach (var kv in map) WriteMember(o, kv.Key, kv.Value);
+                o.Write("</struct>"u8);
+                break;
+            case List<object?> list:
+                o.Write("<array><data>"u8);
+                foreach (var item in list) WriteValue(o, item);
+                o.Write("</data></array>"u8);
                 break;
             case System.Collections.IEnumerable items:
-                sb.Append("<array><data>");
-                foreach (var item in items) WriteValue(sb, item);
-                sb.Append("</data></array>");
+                o.Write("<array><data>"u8);
+                foreach (var item in items) WriteValue(o, item);
+                o.Write("</data></array>"u8);
                 break;
-            default: Escape(sb, value.ToString() ?? ""); break;
+            default: Escape(o, value.ToString() ?? ""); break;
         }
 
-        sb.Append("</value>");
+        o.Write("</value>"u8);
     }
 
-    /// <summary>Escapes markup and drops control characters XML cannot carry; runs that need neither are copied whole.</summary>
-    private static void Escape(StringBuilder sb, string s)
+    private static void WriteMember(Utf8Output o, string key, object? value)
     {
-        var start = 0;
-        for (var i = 0; i < s.Length; i++)
+        // Keys are written as they are (schema field names and map keys), as before.
+        o.Write("<member><name>"u8);
+        o.Write(key.AsSpan());
+        o.Write("</name>"u8);
+        WriteValue(o, value);
+        o.Write("</member>"u8);
+    }
+
+    /// <summary>Markup to escape and the control characters XML cannot carry (dropped).</summary>
+    private static readonly SearchValues<char> Special = SearchValues.Create(
+        "&<>\"\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u000B\u000C\u000E\u000F"
+        + "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F");
+
+    /// <summary>Escapes markup and drops control characters XML cannot carry; runs that need neither are copied whole.</summary>
+    private static void Escape(Utf8Output o, string s)
+    {
+        var rest = s.AsSpan();
+        int i;
+        while ((i = rest.IndexOfAny(Special)) >= 0)
         {
-            var c = s[i];
-            var replacement = c switch { '&' => "&amp;", '<' => "&lt;", '>' => "&gt;", '"' => "&quot;", _ => null };
-            var dropped = c < ' ' && c is not ('\t' or '\n' or '\r');
-            if (replacement is null && !dropped) continue;
-            sb.Append(s, start, i - start);
-            if (replacement is not null) sb.Append(replacement);
-            start = i + 1;
+            o.Write(rest.Slice(0, i));
+            switch (rest[i])
+            {
+                case '&': o.Write("&amp;"u8); break;
+                case '<': o.Write("&lt;"u8); break;
+                case '>': o.Write("&gt;"u8); break;
+                case '"': o.Write("&quot;"u8); break;
+            }
+
+            rest = rest.Slice(i + 1);
         }
 
-        sb.Append(s, start, s.Length - start);
+        o.Write(rest);
     }
 }
