@@ -1,4 +1,5 @@
 # Helpers shared by the HA, recovery and article 8-10 suites; dot-sourced inside BeforeAll after Common.ps1.
+. (Join-Path $PSScriptRoot 'PoolCommon.ps1')
 function Wait-Until {
     # Polls a condition with a bounded wait (the simulator clock runs fast).
     param([Parameter(Mandatory)] [scriptblock] $Condition, [int] $TimeoutSeconds = 60)
@@ -11,25 +12,15 @@ function Wait-Until {
 }
 
 function Start-HaPool {
-    # A three-host pool with a shared NFS repository; fast simulated clock.
+    # The shared three-host NFS pool (PoolCommon.ps1) with HA's defaults: a fast clock, small hosts.
     param([double] $Speed = 1000, [int] $MemoryGB = 16, [string] $ApiVersion)
-    $options = @{ HostCount = 3; Preset = 'pooled'; Speed = $Speed; MemoryGB = $MemoryGB }
-    if ($ApiVersion) { $options.ApiVersion = $ApiVersion }
-    $script:sim = Start-XenSimulator @options
-    $script:connection = Connect-XenPool -Server $script:sim.Url -Credential $script:sim.Credential
-    $coordinator = Get-XenHost | Where-Object IsCoordinator
-    $sr = Invoke-XenApi SR.create -ArgumentList $coordinator, @{ server = '192.0.2.10'; serverpath = '/export/xen' },
-        0, 'NFS VM storage', 'Shared VM disks', 'nfs', 'user', $true, @{} -Confirm:$false
-    $sr | Should -Match '^OpaqueRef:'
+    Start-TestPool -Speed $Speed -MemoryGB $MemoryGB -ApiVersion $ApiVersion
 }
 
-function Stop-HaPool {
-    Get-XenConnection | Disconnect-XenPool -Confirm:$false
-    if ($script:sim) { Stop-XenSimulator $script:sim; $script:sim = $null }
-}
+function Stop-HaPool { Stop-TestPool }
 
 function New-RunningVM {
-    # A VM on a repository (shared NFS by default: agile), started on a host.
+    # Overrides PoolCommon's: HA suites start their VMs on xennode02 (a member) and never wait for tools.
     param([Parameter(Mandatory)] [string] $Name, [string] $On = 'xennode02', [string] $Repository = 'NFS VM storage', [double] $MemoryGB = 1)
     $vm = New-XenVM -Name $Name -Template 'Debian Bookworm 12' -MemoryGB $MemoryGB -Repository $Repository -Confirm:$false -ErrorAction Stop
     $vm | Should -Not -BeNullOrEmpty
@@ -38,17 +29,6 @@ function New-RunningVM {
 }
 
 function Get-PoolRecord { (Invoke-XenApi pool.get_all_records).Values | Select-Object -First 1 }
-
-function Get-LocalRepositoryUuid([string] $HostName) {
-    # The uuid of a host's own "Local storage" SR (every host has one with that name).
-    $hostRef = (Get-XenHost $HostName).OpaqueRef
-    $pbds = Invoke-XenApi PBD.get_all_records
-    $srs = Invoke-XenApi SR.get_all_records
-    foreach ($key in $pbds.Keys) {
-        $pbd = $pbds[$key]
-        if ($pbd.host -eq $hostRef -and $srs[$pbd.SR].name_label -eq 'Local storage') { return $srs[$pbd.SR].uuid }
-    }
-}
 
 function Get-ErrorOf([scriptblock] $Command) {
     # The terminating error a command ends with (its non-terminating ones stay in $Error).

@@ -1,8 +1,11 @@
 # Helpers shared by the migration, maintenance and task suites; dot-sourced inside BeforeAll after Common.ps1.
 function Start-TestPool {
     # A three-host pool with an NFS repository; -Speed makes simulated time run faster (or slower).
-    param([double] $Speed = 20)
-    $script:sim = Start-XenSimulator -HostCount 3 -Preset pooled -Speed $Speed
+    param([double] $Speed = 20, [int] $MemoryGB, [string] $ApiVersion)
+    $options = @{ HostCount = 3; Preset = 'pooled'; Speed = $Speed }
+    if ($MemoryGB) { $options.MemoryGB = $MemoryGB }
+    if ($ApiVersion) { $options.ApiVersion = $ApiVersion }
+    $script:sim = Start-XenSimulator @options
     $script:connection = Connect-XenPool -Server $script:sim.Url -Credential $script:sim.Credential
     $coordinator = Get-XenHost | Where-Object IsCoordinator
     $sr = Invoke-XenApi SR.create -ArgumentList $coordinator, @{ server = '192.0.2.10'; serverpath = '/export/xen' },

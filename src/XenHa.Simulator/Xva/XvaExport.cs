@@ -55,31 +55,15 @@ internal static class XvaExport
     private static Plan? Prepare(XvaRequest req, out Task? answer)
     {
         var db = req.Db;
-        answer = null;
-        Rec vm;
-        try
+        Rec? found = null;
+        answer = req.RouteAndAuthorise(() =>
         {
-            vm = FindVm(req);
-            var srs = DiskVbds(db, vm).Select(v => db.Get("VDI", v.Str("VDI")).Str("SR")).Distinct().ToList();
-            if (!(Placement.IsLive(db, req.Host) && srs.All(sr => Placement.SrVisible(db, sr, req.Host))))
-            {
-                answer = req.RedirectAsync(req.HostSeeing(srs));
-                return null;
-            }
-        }
-        catch (XenApiException e)
-        {
-            // Before with_context: an HTTP 500 and the caller's task is left alone (as xapi).
-            answer = req.ErrorAsync(500, string.Join(", ", e.Description().Select(x => (string)x!)));
-            return null;
-        }
+            found = FindVm(req);
+            return DiskVbds(db, found).Select(v => db.Get("VDI", v.Str("VDI")).Str("SR")).Distinct().ToList();
+        }, "VM.export");
+        if (answer is not null) return null;
 
-        if (!req.Authenticate("VM.export"))
-        {
-            answer = req.ErrorAsync(401, "Unauthorised");
-            return null;
-        }
-
+        var vm = found!;
         VmOps.Assert(db, vm, "export", legacy: PowerState.Legacy(req.Farm));
         VmOps.Begin(db, vm, req.Task!, "export");
         req.Farm.Tasks.SetProgress(db, req.Task!, 0.0);

@@ -99,29 +99,15 @@ internal static class XvaImport
     private static Rec? Prepare(XvaRequest req, out Task? answer)
     {
         var db = req.Db;
-        answer = null;
-        Rec sr;
-        try
+        Rec? target = null;
+        answer = req.RouteAndAuthorise(() =>
         {
-            sr = TargetSr(req);
-            if (!(Handlers.Placement.IsLive(db, req.Host) && Handlers.Placement.SrVisible(db, sr.Ref, req.Host)))
-            {
-                answer = req.RedirectAsync(req.HostSeeing(new[] { sr.Ref }));
-                return null;
-            }
-        }
-        catch (XenApiException e)
-        {
-            answer = req.ErrorAsync(500, string.Join(", ", e.Description().Select(x => (string)x!)));
-            return null;
-        }
+            target = TargetSr(req);
+            return new[] { target.Ref };
+        }, "VM.import");
+        if (answer is not null) return null;
 
-        if (!req.Authenticate("VM.import"))
-        {
-            answer = req.ErrorAsync(401, "Unauthorised");
-            return null;
-        }
-
+        var sr = target!;
         req.Farm.Tasks.SetProgress(db, req.Task!, 0.0);
         if (sr.Str("content_type") == "iso")
         {

@@ -138,6 +138,29 @@ internal sealed class XvaRequest
     }
 
     /// <summary>A host of the pool that sees every given SR (NO_HOSTS_AVAILABLE when none).</summary>
+    /// <summary>
+    /// The checks export and import make first, in xapi's order: find the target and the storage it
+    /// needs (an error there is an HTTP 500 and the caller's task is left alone), redirect to a live
+    /// host that sees that storage, then authorise. Null when the request may go on.
+    /// </summary>
+    public Task? RouteAndAuthorise(Func<IReadOnlyCollection<string>> targetStorage, string permission)
+    {
+        try
+        {
+            var srs = targetStorage();
+            if (!(Placement.IsLive(Db, Host) && srs.All(sr => Placement.SrVisible(Db, sr, Host))))
+            {
+                return RedirectAsync(HostSeeing(srs));
+            }
+        }
+        catch (XenApiException e)
+        {
+            return ErrorAsync(500, string.Join(", ", e.Description().Select(x => (string)x!)));
+        }
+
+        return Authenticate(permission) ? null : ErrorAsync(401, "Unauthorised");
+    }
+
     public Rec HostSeeing(IReadOnlyCollection<string> srs) =>
         Db.All("host").OrderBy(h => h.Str("name_label"), StringComparer.Ordinal)
             .FirstOrDefault(h => Placement.IsLive(Db, h) && srs.All(sr => Placement.SrVisible(Db, sr, h)))
