@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Linq.Expressions;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 
 namespace XenHa.Client.XmlRpc;
 
@@ -71,23 +72,31 @@ internal sealed class RecordBinder<T> where T : XenObject, new()
 {
     public static readonly RecordBinder<T> Instance = new RecordBinder<T>();
 
-    private readonly Dictionary<string, RecordField> _fields;
+    /// <summary>The fields by the hash of their wire name (see <see cref="XmlRpcReader.TextHash"/>): names are matched without becoming strings.</summary>
+    private readonly RecordField[][] _buckets;
 
     private RecordBinder()
     {
         WireClass = RecordMetadata.WireClassOf(typeof(T));
-        _fields = RecordMetadata.FieldsOf(typeof(T)).ToDictionary(f => f.WireName, StringComparer.Ordinal);
+        var fields = RecordMetadata.FieldsOf(typeof(T));
+        _buckets = new RecordField[BucketCount(fields.Count)][];
+        foreach (var group in fields.GroupBy(f => Bucket(TextCache.Hash(f.WireName.ToCharArray(), f.WireName.Length))))
+        {
+            _buckets[group.Key] = group.ToArray();
+        }
     }
 
     public string WireClass { get; }
 
     /// <summary>Inside a struct: reads every member; unknown members are skipped, missing ones keep their defaults.</summary>
+    [MethodImpl(XmlRpcReader.Hot)]
     public T ReadStruct(XmlRpcReader reader)
     {
         var record = new T();
-        while (reader.NextMember(out var name))
+        while (reader.NextMemberName())
         {
-            if (!_fields.TryGetValue(name, out var field))
+            var field = Find(reader);
+            if (field is null)
             {
                 reader.SkipValue();
                 reader.EndMember();
@@ -101,7 +110,7 @@ internal sealed class RecordBinder<T> where T : XenObject, new()
             }
             catch (XmlRpcShapeException ex)
             {
-                throw new XenProtocolException("field '" + name + "' of class '" + WireClass + "': " + ex.Message);
+                throw new XenProtocolException("field '" + field.WireName + "' of class '" + WireClass + "': " + ex.Message);
             }
 
             if (value is not null)
@@ -113,5 +122,39 @@ internal sealed class RecordBinder<T> where T : XenObject, new()
         }
 
         return record;
+    }
+
+    /// <summary>The field named by the member name the reader holds, or null.</summary>
+    private RecordField? Find(XmlRpcReader reader)
+    {
+        var bucket = _buckets[Bucket(reader.TextHash())];
+        if (bucket is null)
+        {
+            return null;
+        }
+
+        foreach (var field in bucket)
+        {
+            if (reader.TextEquals(field.WireName))
+            {
+                return field;
+            }
+        }
+
+        return null;
+    }
+
+    private int Bucket(int hash) => hash & (_buckets.Length - 1);
+
+    /// <summary>A power of two at least four times the field count, so most buckets hold one field.</summary>
+    private static int BucketCount(int fields)
+    {
+        var count = 16;
+        while (count < fields * 4)
+        {
+            count *= 2;
+        }
+
+        return count;
     }
 }

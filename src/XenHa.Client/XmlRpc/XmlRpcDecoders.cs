@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 
 namespace XenHa.Client.XmlRpc;
 
@@ -21,6 +22,7 @@ internal static class XmlRpcDecoders
     public static ValueDecoder For(Type type) => Cache.GetOrAdd(type, Build);
 
     /// <summary>At <c>&lt;value&gt;</c>: decodes it with <paramref name="decoder"/>.</summary>
+    [MethodImpl(XmlRpcReader.Hot)]
     public static object? Decode(XmlRpcReader reader, ValueDecoder decoder)
     {
         var kind = reader.BeginValue(out var text);
@@ -84,12 +86,12 @@ internal static class XmlRpcDecoders
 
         if (type == typeof(long))
         {
-            return (r, k, t) => k == XmlRpcValueKind.Nil ? 0L : ParseLong(Scalar(k, "an int"), t);
+            return [MethodImpl(XmlRpcReader.Hot)] (r, k, t) => k == XmlRpcValueKind.Nil ? 0L : ParseLong(Scalar(k, "an int"), t);
         }
 
         if (type == typeof(int))
         {
-            return (r, k, t) =>
+            return [MethodImpl(XmlRpcReader.Hot)] (r, k, t) =>
             {
                 var v = k == XmlRpcValueKind.Nil ? 0L : ParseLong(Scalar(k, "an int"), t);
                 if (v < int.MinValue || v > int.MaxValue)
@@ -108,25 +110,25 @@ internal static class XmlRpcDecoders
 
         if (type == typeof(double))
         {
-            return (r, k, t) => k == XmlRpcValueKind.Nil ? 0d : ParseDouble(Scalar(k, "a double"), t);
+            return [MethodImpl(XmlRpcReader.Hot)] (r, k, t) => k == XmlRpcValueKind.Nil ? 0d : ParseDouble(Scalar(k, "a double"), t);
         }
 
         if (type == typeof(DateTime))
         {
-            return (r, k, t) => k == XmlRpcValueKind.Nil || (k == XmlRpcValueKind.Untyped && t.Length == 0)
+            return [MethodImpl(XmlRpcReader.Hot)] (r, k, t) => k == XmlRpcValueKind.Nil || (k == XmlRpcValueKind.Untyped && t.Length == 0)
                 ? XenDefaults.Epoch
                 : ParseDateTime(Scalar(k, "a dateTime"), t);
         }
 
         if (type == typeof(byte[]))
         {
-            return (r, k, t) => k == XmlRpcValueKind.Nil ? new byte[0] : ParseBase64(t, k);
+            return [MethodImpl(XmlRpcReader.Hot)] (r, k, t) => k == XmlRpcValueKind.Nil ? new byte[0] : ParseBase64(t, k);
         }
 
         if (type.IsEnum)
         {
             var map = WireEnums.DecodeMap(type);
-            return (r, k, t) =>
+            return [MethodImpl(XmlRpcReader.Hot)] (r, k, t) =>
             {
                 var s = (string)DecodeString(r, k, t)!;
                 return WireEnums.Decode(type, map, s) ?? throw new XmlRpcShapeException("expected one of " + string.Join(", ", map.Keys) + ", saw '" + Shorten(s) + "'");
@@ -137,13 +139,13 @@ internal static class XmlRpcDecoders
         if (nullable is not null)
         {
             var inner = For(nullable);
-            return (r, k, t) => k == XmlRpcValueKind.Nil ? null : inner(r, k, t);
+            return [MethodImpl(XmlRpcReader.Hot)] (r, k, t) => k == XmlRpcValueKind.Nil ? null : inner(r, k, t);
         }
 
         if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(XenRef<>))
         {
             var factory = XenRefFactory(type);
-            return (r, k, t) => factory((string)DecodeString(r, k, t)!);
+            return [MethodImpl(XmlRpcReader.Hot)] (r, k, t) => factory((string)DecodeString(r, k, t)!);
         }
 
         if (typeof(XenObject).IsAssignableFrom(type) && !type.IsAbstract)
@@ -175,6 +177,7 @@ internal static class XmlRpcDecoders
         throw new NotSupportedException("XenHa cannot decode XML-RPC values into " + type.FullName);
     }
 
+    [MethodImpl(XmlRpcReader.Hot)]
     private static object? DecodeString(XmlRpcReader reader, XmlRpcValueKind kind, string text)
     {
         switch (kind)
@@ -191,6 +194,7 @@ internal static class XmlRpcDecoders
         }
     }
 
+    [MethodImpl(XmlRpcReader.Hot)]
     private static object? DecodeBool(XmlRpcReader reader, XmlRpcValueKind kind, string text)
     {
         switch (kind)
@@ -233,6 +237,7 @@ internal static class XmlRpcDecoders
         return kind;
     }
 
+    [MethodImpl(XmlRpcReader.Hot)]
     private static long ParseLong(XmlRpcValueKind kind, string text)
     {
         if (kind is XmlRpcValueKind.Boolean or XmlRpcValueKind.DateTime or XmlRpcValueKind.Double)
@@ -336,7 +341,7 @@ internal static class XmlRpcDecoders
     private static ValueDecoder RecordDecoder<T>() where T : XenObject, new()
     {
         var binder = RecordBinder<T>.Instance;
-        return (r, k, t) =>
+        return [MethodImpl(XmlRpcReader.Hot)] (r, k, t) =>
         {
             if (k == XmlRpcValueKind.Nil)
             {
@@ -355,7 +360,7 @@ internal static class XmlRpcDecoders
     private static ValueDecoder ListDecoder<TElement>()
     {
         var element = For(typeof(TElement));
-        return (r, k, t) =>
+        return [MethodImpl(XmlRpcReader.Hot)] (r, k, t) =>
         {
             var list = new List<TElement>();
             if (k == XmlRpcValueKind.Nil)
@@ -381,7 +386,7 @@ internal static class XmlRpcDecoders
     private static ValueDecoder ArrayDecoder<TElement>()
     {
         var list = ListDecoder<TElement>();
-        return (r, k, t) => ((List<TElement>)list(r, k, t)!).ToArray();
+        return [MethodImpl(XmlRpcReader.Hot)] (r, k, t) => ((List<TElement>)list(r, k, t)!).ToArray();
     }
 
     private static ValueDecoder DictionaryDecoder<TKey, TValue>()
@@ -390,7 +395,7 @@ internal static class XmlRpcDecoders
         var key = KeyConverter<TKey>();
         var value = For(typeof(TValue));
         var fillRef = typeof(XenObject).IsAssignableFrom(typeof(TValue)) && typeof(IXenRef).IsAssignableFrom(typeof(TKey));
-        return (r, k, t) =>
+        return [MethodImpl(XmlRpcReader.Hot)] (r, k, t) =>
         {
             var map = new Dictionary<TKey, TValue>();
             if (k == XmlRpcValueKind.Nil)
@@ -446,7 +451,7 @@ internal static class XmlRpcDecoders
         (ValueDecoder)Cache.GetOrAdd(typeof(RecordListMarker<T>), _ =>
         {
             var record = For(typeof(T));
-            return (r, k, t) =>
+            return [MethodImpl(XmlRpcReader.Hot)] (r, k, t) =>
             {
                 var list = new List<T>();
                 if (k == XmlRpcValueKind.Nil)
