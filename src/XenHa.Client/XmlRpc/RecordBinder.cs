@@ -1,22 +1,20 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Linq.Expressions;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 
 namespace XenHa.Client.XmlRpc;
 
-/// <summary>One mapped record field: wire name, CLR property, compiled accessors and decoder.</summary>
+/// <summary>One mapped record field: wire name, CLR property, accessors and decoder.</summary>
 internal sealed class RecordField
 {
-    public RecordField(string wireName, PropertyInfo property, ValueDecoder decoder, Action<object, object?> setter, Func<object, object?> getter)
+    public RecordField(string wireName, PropertyInfo property, ValueDecoder decoder, Action<object, object?> setter)
     {
         WireName = wireName;
         Property = property;
         Decoder = decoder;
         Setter = setter;
-        Getter = getter;
     }
 
     public string WireName { get; }
@@ -27,7 +25,8 @@ internal sealed class RecordField
 
     public Action<object, object?> Setter { get; }
 
-    public Func<object, object?> Getter { get; }
+    /// <summary>Reads the property (encoding records is rare, so this is plain reflection).</summary>
+    public object? Get(object record) => Property.GetValue(record);
 }
 
 /// <summary>Wire-name metadata of record types, built once per type by reflection over [XenField].</summary>
@@ -42,6 +41,18 @@ internal static class RecordMetadata
 
     public static IReadOnlyList<RecordField> FieldsOf(Type type) => Fields.GetOrAdd(type, Build);
 
+    private static readonly MethodInfo SetterMethod = typeof(RecordMetadata).GetMethod(nameof(Setter), BindingFlags.NonPublic | BindingFlags.Static)!;
+
+    /// <summary>
+    /// A setter taking object arguments over the property's own set method: a delegate bound once
+    /// (compiling an expression per field cost the first read of a class about 0.5 ms a field).
+    /// </summary>
+    private static Action<object, object?> Setter<TRecord, TValue>(MethodInfo setMethod)
+    {
+        var set = (Action<TRecord, TValue>)Delegate.CreateDelegate(typeof(Action<TRecord, TValue>), setMethod);
+        return [MethodImpl(XmlRpcReader.Hot)] (record, value) => set((TRecord)record, (TValue)value!);
+    }
+
     private static IReadOnlyList<RecordField> Build(Type type)
     {
         var list = new List<RecordField>();
@@ -53,14 +64,8 @@ internal static class RecordMetadata
                 continue;
             }
 
-            var obj = Expression.Parameter(typeof(object), "o");
-            var value = Expression.Parameter(typeof(object), "v");
-            var typed = Expression.Convert(obj, type);
-            var setter = Expression.Lambda<Action<object, object?>>(
-                Expression.Assign(Expression.Property(typed, property), Expression.Convert(value, property.PropertyType)), obj, value).Compile();
-            var getter = Expression.Lambda<Func<object, object?>>(
-                Expression.Convert(Expression.Property(typed, property), typeof(object)), obj).Compile();
-            list.Add(new RecordField(attr.WireName, property, XmlRpcDecoders.For(property.PropertyType), setter, getter));
+            var setter = (Action<object, object?>)SetterMethod.MakeGenericMethod(type, property.PropertyType).Invoke(null, new object[] { property.GetSetMethod()! })!;
+            list.Add(new RecordField(attr.WireName, property, XmlRpcDecoders.For(property.PropertyType), setter));
         }
 
         return list.OrderBy(f => f.WireName == "uuid" ? 0 : 1).ToArray();
@@ -125,6 +130,7 @@ internal sealed class RecordBinder<T> where T : XenObject, new()
     }
 
     /// <summary>The field named by the member name the reader holds, or null.</summary>
+    [MethodImpl(XmlRpcReader.Hot)]
     private RecordField? Find(XmlRpcReader reader)
     {
         var bucket = _buckets[Bucket(reader.TextHash())];

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 
 namespace XenHa.Client.XmlRpc;
 
@@ -19,6 +20,7 @@ internal static class TextCache
     [ThreadStatic]
     private static string?[]? _table;
 
+    [MethodImpl(XmlRpcReader.Hot)]
     public static string Get(char[] chars, int length)
     {
         if (length == 0)
@@ -45,6 +47,7 @@ internal static class TextCache
     }
 
     /// <summary>FNV-1a over the characters.</summary>
+    [MethodImpl(XmlRpcReader.Hot)]
     public static int Hash(char[] chars, int length)
     {
         unchecked

@@ -262,9 +262,11 @@ internal sealed class XmlRpcReader : IDisposable
     }
 
     /// <summary>A hash of the text just read (a member name), for lookups that need no string.</summary>
+    [MethodImpl(XmlRpcReader.Hot)]
     public int TextHash() => TextCache.Hash(_xml.Text, _xml.TextLength);
 
     /// <summary>True if the text just read (a member name) is exactly <paramref name="value"/>.</summary>
+    [MethodImpl(XmlRpcReader.Hot)]
     public bool TextEquals(string value)
     {
         if (value.Length != _xml.TextLength)

@@ -701,24 +701,31 @@ internal sealed class XmlTokenizer
         var hash = 0;
         while (true)
         {
-            if (_position == _end)
+            // A tight loop over what is buffered; only a name cut by the buffer's end goes round again.
+            var buffer = _buffer;
+            var position = _position;
+            var end = _end;
+            while (position < end)
             {
-                // Keep the name in the buffer while reading more.
-                var offset = _position - start;
-                _position = start;
-                if (!Available(offset + 1))
+                var b = buffer[position];
+                if (!NameBytes[b] || position == start && b is >= (byte)'0' and <= (byte)'9' or (byte)'-' or (byte)'.')
                 {
-                    throw Malformed("the document ended early (truncated)");
+                    break;
                 }
 
-                start = _position;
-                _position += offset;
+                hash = unchecked(hash * 31 + b);
+                position++;
             }
 
-            var b = _buffer[_position];
-            if (!IsNameByte(b) || _position == start && b is >= (byte)'0' and <= (byte)'9' or (byte)'-' or (byte)'.')
+            _position = position;
+            if (_position - start > 1024)
             {
-                if (b == ':')
+                throw Malformed("a name longer than 1024 bytes");
+            }
+
+            if (position < end)
+            {
+                if (buffer[position] == ':')
                 {
                     throw Malformed("namespaces are not used in XML-RPC");
                 }
@@ -726,13 +733,16 @@ internal sealed class XmlTokenizer
                 break;
             }
 
-            if (_position - start >= 1024)
+            // Keep the name in the buffer while reading more.
+            var offset = _position - start;
+            _position = start;
+            if (!Available(offset + 1))
             {
-                throw Malformed("a name longer than 1024 bytes");
+                throw Malformed("the document ended early (truncated)");
             }
 
-            hash = unchecked(hash * 31 + b);
-            _position++;
+            start = _position;
+            _position += offset;
         }
 
         var length = _position - start;
