@@ -62,6 +62,7 @@ internal static class TextCache
         }
     }
 
+    [MethodImpl(XmlRpcReader.Hot)]
     private static bool Equal(string text, char[] chars, int length)
     {
         if (text.Length != length)

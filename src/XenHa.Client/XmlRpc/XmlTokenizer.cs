@@ -144,6 +144,7 @@ internal sealed class XmlTokenizer
         }
     }
 
+    [MethodImpl(XmlRpcReader.Hot)]
     private void SkipTopLevelWhitespace()
     {
         var b = _buffer[_position];
@@ -602,6 +603,7 @@ internal sealed class XmlTokenizer
     }
 
     /// <summary>At '&amp;': an entity or character reference, appended to the text.</summary>
+    [MethodImpl(XmlRpcReader.Hot)]
     private void ReadReference()
     {
         _position++;
@@ -800,6 +802,7 @@ internal sealed class XmlTokenizer
         return table;
     }
 
+    [MethodImpl(XmlRpcReader.Hot)]
     private bool SameBytes(byte[] utf8, int start)
     {
         for (var i = 0; i < utf8.Length; i++)
@@ -856,6 +859,7 @@ internal sealed class XmlTokenizer
     [MethodImpl(XmlRpcReader.Hot)]
     private int Peek() => Available(1) ? _buffer[_position] : -1;
 
+    [MethodImpl(XmlRpcReader.Hot)]
     private void Consume(int count, bool newLine)
     {
         _position += count;
@@ -882,6 +886,7 @@ internal sealed class XmlTokenizer
         _text[_textLength++] = c;
     }
 
+    [MethodImpl(XmlRpcReader.Hot)]
     private void AppendCodePoint(int codePoint)
     {
         if (codePoint < 0x10000)
