@@ -40,8 +40,9 @@ internal sealed class XmlTokenizer
     private int _depth;
     private const int NameSlots = 64;
 
-    /// <summary>The names seen, by hash; a slot keeps the first name that fell into it.</summary>
+    /// <summary>The names seen, by the hash of their bytes (open addressing).</summary>
     private readonly (byte[] Utf8, string? Name)[] _names = new (byte[] Utf8, string? Name)[NameSlots];
+    private int _namesKept;
     private bool _rootSeen;
 
     private char[] _text = new char[1024];
@@ -56,7 +57,46 @@ internal sealed class XmlTokenizer
         _stream = stream;
         _maxDepth = maxDepth;
         _maxTextLength = maxTextLength;
+        foreach (var name in XmlRpcNames)
+        {
+            var utf8 = System.Text.Encoding.ASCII.GetBytes(name);
+            var hash = 0;
+            foreach (var b in utf8)
+            {
+                hash = unchecked(hash * 31 + b);
+            }
+
+            Remember(utf8, name, hash);
+        }
     }
+
+    /// <summary>Keeps a name in the first free slot from its hash's; once three quarters are taken, new names are not kept.</summary>
+    private void Remember(byte[] utf8, string name, int hash)
+    {
+        if (_namesKept >= NameSlots * 3 / 4)
+        {
+            return;
+        }
+
+        var slot = hash & (NameSlots - 1);
+        while (_names[slot].Name is not null)
+        {
+            slot = (slot + 1) & (NameSlots - 1);
+        }
+
+        _names[slot] = (utf8, name);
+        _namesKept++;
+    }
+
+    /// <summary>
+    /// The element names of XML-RPC, entered first so that the names read are these very string
+    /// instances and the reader's comparisons with its literals succeed on the reference.
+    /// </summary>
+    private static readonly string[] XmlRpcNames =
+    {
+        "methodResponse", "params", "param", "value", "struct", "member", "name", "array", "data", "string",
+        "int", "i4", "i8", "boolean", "double", "dateTime.iso8601", "base64", "nil", "fault",
+    };
 
     public XmlNodeType NodeType { get; private set; } = XmlNodeType.None;
 
@@ -753,12 +793,21 @@ internal sealed class XmlTokenizer
             throw Malformed("expected a name");
         }
 
+        // Open addressing: look from the hash's slot on until the name or a free slot.
         var slot = hash & (NameSlots - 1);
-        var known = _names[slot];
-        if (known.Name is not null && known.Utf8.Length == length && SameBytes(known.Utf8, start))
+        for (var probe = 0; probe < NameSlots; probe++, slot = (slot + 1) & (NameSlots - 1))
         {
-            utf8 = known.Utf8;
-            return known.Name;
+            var known = _names[slot];
+            if (known.Name is null)
+            {
+                break;
+            }
+
+            if (known.Utf8.Length == length && SameBytes(known.Utf8, start))
+            {
+                utf8 = known.Utf8;
+                return known.Name;
+            }
         }
 
         utf8 = new byte[length];
@@ -777,11 +826,7 @@ internal sealed class XmlTokenizer
             }
         }
 
-        if (known.Name is null)
-        {
-            _names[slot] = (utf8, name);
-        }
-
+        Remember(utf8, name, hash);
         return name;
     }
 
