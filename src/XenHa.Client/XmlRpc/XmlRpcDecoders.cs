@@ -18,6 +18,13 @@ internal static class XmlRpcDecoders
 {
     private static readonly ConcurrentDictionary<Type, ValueDecoder> Cache = new ConcurrentDictionary<Type, ValueDecoder>();
 
+    // Decoded values are boxed on their way to the record's setter: the common ones share one box each.
+    private static readonly object BoxedTrue = true;
+    private static readonly object BoxedFalse = false;
+    private static readonly object[] SmallLongs = Enumerable.Range(-1, 258).Select(i => (object)(long)i).ToArray();
+
+    private static object Box(long value) => value >= -1 && value <= 256 ? SmallLongs[value + 1] : value;
+
     /// <summary>The decoder for <paramref name="type"/>; throws <see cref="NotSupportedException"/> for types the codec cannot produce.</summary>
     public static ValueDecoder For(Type type) => Cache.GetOrAdd(type, Build);
 
@@ -86,7 +93,7 @@ internal static class XmlRpcDecoders
 
         if (type == typeof(long))
         {
-            return [MethodImpl(XmlRpcReader.Hot)] (r, k, t) => k == XmlRpcValueKind.Nil ? 0L : ParseLong(Scalar(k, "an int"), t);
+            return [MethodImpl(XmlRpcReader.Hot)] (r, k, t) => Box(k == XmlRpcValueKind.Nil ? 0L : ParseLong(Scalar(k, "an int"), t));
         }
 
         if (type == typeof(int))
@@ -145,7 +152,12 @@ internal static class XmlRpcDecoders
         if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(XenRef<>))
         {
             var factory = XenRefFactory(type);
-            return [MethodImpl(XmlRpcReader.Hot)] (r, k, t) => factory((string)DecodeString(r, k, t)!);
+            var nullRef = factory(XenRef<XenObject>.NullText);
+            return [MethodImpl(XmlRpcReader.Hot)] (r, k, t) =>
+            {
+                var text = (string)DecodeString(r, k, t)!;
+                return text == XenRef<XenObject>.NullText ? nullRef : factory(text);
+            };
         }
 
         if (typeof(XenObject).IsAssignableFrom(type) && !type.IsAbstract)
@@ -200,9 +212,9 @@ internal static class XmlRpcDecoders
         switch (kind)
         {
             case XmlRpcValueKind.Nil:
-                return false;
+                return BoxedFalse;
             case XmlRpcValueKind.Boolean:
-                return ParseBoolean(text);
+                return ParseBoolean(text) ? BoxedTrue : BoxedFalse;
             case XmlRpcValueKind.Untyped:
             case XmlRpcValueKind.String:
             case XmlRpcValueKind.Int:
@@ -210,11 +222,11 @@ internal static class XmlRpcDecoders
                 {
                     case "1":
                     case "true":
-                        return true;
+                        return BoxedTrue;
                     case "0":
                     case "false":
                     case "":
-                        return false;
+                        return BoxedFalse;
                     default:
                         throw new XmlRpcShapeException("expected a boolean, saw '" + Shorten(text) + "'");
                 }
