@@ -463,33 +463,51 @@ internal static class XmlRpcDecoders
         (ValueDecoder)Cache.GetOrAdd(typeof(RecordListMarker<T>), _ =>
         {
             var record = For(typeof(T));
-            return [MethodImpl(XmlRpcReader.Hot)] (r, k, t) =>
+            return (r, k, t) =>
             {
                 var list = new List<T>();
-                if (k == XmlRpcValueKind.Nil)
-                {
-                    return list;
-                }
-
-                if (k != XmlRpcValueKind.Struct)
-                {
-                    throw Unexpected("a (ref -> record) map", k, k == XmlRpcValueKind.Array ? null : t);
-                }
-
-                while (r.NextMember(out var name))
-                {
-                    var v = (T?)Decode(r, record);
-                    r.EndMember();
-                    if (v is not null)
-                    {
-                        v.OpaqueRef = name;
-                        list.Add(v);
-                    }
-                }
-
+                ReadRecordMap<T>(r, k, t, record, list.Add);
                 return (IReadOnlyList<T>)list;
             };
         });
+
+    /// <summary>
+    /// Decodes a <c>(ref -> record) map</c> handing each record, OpaqueRef filled, to
+    /// <paramref name="onRecord"/> as soon as it is read; the value is the number of records.
+    /// </summary>
+    public static ValueDecoder RecordStream<T>(Action<T> onRecord) where T : XenObject, new()
+    {
+        var record = For(typeof(T));
+        return (r, k, t) => ReadRecordMap(r, k, t, record, onRecord);
+    }
+
+    private static int ReadRecordMap<T>(XmlRpcReader r, XmlRpcValueKind k, string t, ValueDecoder record, Action<T> onRecord) where T : XenObject
+    {
+        if (k == XmlRpcValueKind.Nil)
+        {
+            return 0;
+        }
+
+        if (k != XmlRpcValueKind.Struct)
+        {
+            throw Unexpected("a (ref -> record) map", k, k == XmlRpcValueKind.Array ? null : t);
+        }
+
+        var count = 0;
+        while (r.NextMember(out var name))
+        {
+            var v = (T?)Decode(r, record);
+            r.EndMember();
+            if (v is not null)
+            {
+                v.OpaqueRef = name;
+                onRecord(v);
+                count++;
+            }
+        }
+
+        return count;
+    }
 
     private sealed class RecordListMarker<T>
     {
