@@ -491,20 +491,13 @@ internal sealed class XmlTokenizer
             var text = _text;
             var length = _textLength;
             var position = _position;
-            var end = _end;
+            var end = Math.Min(_end, position + text.Length - length);
             while (position < end)
             {
                 var b = buffer[position];
-                if (b < 0x20 || b >= 0x80 || b == (byte)'<' || b == (byte)'&' || b == (byte)']')
+                if (TextStops[b])
                 {
                     break;
-                }
-
-                if (length == text.Length)
-                {
-                    _textLength = length;
-                    GrowText(length + 1);
-                    text = _text;
                 }
 
                 text[length++] = (char)b;
@@ -514,6 +507,12 @@ internal sealed class XmlTokenizer
 
             _position = position;
             _textLength = length;
+            if (length == text.Length && position < _end)
+            {
+                GrowText(length + 1);
+                continue;
+            }
+
             if (!Available(1))
             {
                 throw Malformed("the document ended early (truncated)");
@@ -835,6 +834,20 @@ internal sealed class XmlTokenizer
     private static bool IsNameByte(byte b) => NameBytes[b];
 
     private static readonly bool[] NameBytes = CreateNameBytes();
+
+    /// <summary>The bytes that end a run of plain text: markup, references, a possible CDATA end, control characters and UTF-8.</summary>
+    private static readonly bool[] TextStops = CreateTextStops();
+
+    private static bool[] CreateTextStops()
+    {
+        var table = new bool[256];
+        for (var b = 0; b < 256; b++)
+        {
+            table[b] = b < 0x20 || b >= 0x80 || b == '<' || b == '&' || b == ']';
+        }
+
+        return table;
+    }
 
     private static bool[] CreateNameBytes()
     {
