@@ -60,7 +60,7 @@ $all = Get-Median $xenha.all_ms
 $goal = if ($py) { '< 1000 ms and ratio <= 0.33' } else { '< 1000 ms' }
 $met = $all -lt 1000 -and (-not $py -or $all / $pyAll -le (1 / 3))
 New-BenchRow -Name "Get-XenVM all objects ($what)" -Value $all -Unit 'ms' -Baseline $pyName -BaselineValue $pyAll -Goal $goal -GoalMet $met
-New-BenchRow -Name "Get-XenVM time inside its XenAPI calls: request, xensim, transfer, decode ($what)" -Value (Get-Median $xenha.call_ms) -Unit 'ms'
+New-BenchRow -Name "Get-XenVM time inside its XenAPI calls, first start to last end (they overlap): request, xensim, transfer, decode ($what)" -Value (Get-Median $xenha.call_ms) -Unit 'ms'
 New-BenchRow -Name "Get-XenVM peak working set, whole pwsh process ($what)" -Value (Get-Median $xenha.peak_mb) -Unit 'MiB' -Baseline $pyName -BaselineValue $pyPeak
 New-BenchRow -Name "Get-XenVM peak working set added by the call ($what)" -Value (Get-Median ($xenha | ForEach-Object { $_.peak_mb - $_.peak_before_mb })) -Unit 'MiB'
 $calls = @($xenha[0].calls)

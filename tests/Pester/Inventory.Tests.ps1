@@ -103,6 +103,14 @@ Describe 'Get-XenVM' {
         }
     }
 
+    It 'stops its read when the pipeline wants no more, and the next listing is whole' {
+        # VMs are written while the answer is still being decoded; Select-Object -First stops the rest.
+        $all = @(Get-XenVM)
+        $all.Count | Should -BeGreaterThan 2
+        @(Get-XenVM | Select-Object -First 2) | Should -HaveCount 2
+        @(Get-XenVM).Uuid | Sort-Object | Should -Be ($all.Uuid | Sort-Object)
+    }
+
     It 'names the host a running VM is on instead of showing a reference' {
         $running = @(Get-XenVM -PowerState Running)
         $running | Should -Not -BeNullOrEmpty

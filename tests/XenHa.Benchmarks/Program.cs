@@ -16,6 +16,7 @@ internal static class Program
 usage: XenHa.Benchmarks <command> [options]
   decode      --vms N --hosts H --out DIR   VM.get_all_records decode: XenHa vs XmlReader scan (BenchmarkDotNet);
                                             writes DIR/vm-get-all-records.xml for the Python baseline
+  decode-once --file F --what xenha|scan    one decode of F in this (fresh) process; prints its milliseconds
   planner     --vms N --hosts H             HA planner: max failures to tolerate and restart plan (BenchmarkDotNet)
   simulator   --vms N --hosts H --seconds S small calls/s from 1 and 16 keep-alive clients; get_all_records latency
   ha-restart  --vms N                       restart of N protected VMs after their host is powered off (fast clock)
@@ -53,6 +54,9 @@ common: --quick (BenchmarkDotNet dry job), --out DIR (artifacts, default ./out/b
         {
             case "decode":
                 DecodeCommand.Run(Int("hosts", 64), Int("vms", 10000), quick, outDir);
+                return 0;
+            case "decode-once":
+                Console.Out.WriteLine(DecodeCommand.Once(File.ReadAllBytes(options["file"]), options["what"]).ToString("0.0", CultureInfo.InvariantCulture));
                 return 0;
             case "planner":
                 PlannerCommand.Run(Int("hosts", 64), Int("vms", 4000), quick, outDir);

@@ -175,6 +175,38 @@ public class FailoverTests
     }
 
     [Fact]
+    public async Task AStreamedReadIsRepeatedAfterAFailoverOnlyWhileNothingWasHandedOn()
+    {
+        var farm = new Farm();
+        using var session = await farm.Login();
+        var twoVms = "<value><struct>"
+                     + "<member><name>OpaqueRef:a</name><value><struct><member><name>name_label</name><value>a</value></member></struct></value></member>"
+                     + "<member><name>OpaqueRef:b</name><value><struct><member><name>name_label</name><value>b</value></member></struct></value></member>"
+                     + "</struct></value>";
+        farm.Override = (h, m) => m == "VM.get_all_records" ? Wire.Success(twoVms) : null;
+        farm.Dead.Add("10.0.0.11");
+        farm.Coordinator = "10.0.0.12";
+
+        // The old coordinator died before answering: nothing was handed on, so the read is repeated.
+        var names = new List<string>();
+        Assert.Equal(2, await session.ReadAllRecordsAsync<Vm>(null, vm => names.Add(vm.OpaqueRef + "=" + vm.NameLabel), CancellationToken.None));
+        Assert.Equal(new[] { "OpaqueRef:a=a", "OpaqueRef:b=b" }, names);
+        Assert.Equal(2, farm.Count("VM.get_all_records"));
+
+        // Lost after the first record: the caller already has it, so the loss is reported, not repeated.
+        var seen = 0;
+        await Assert.ThrowsAsync<XenConnectionException>(() => session.ReadAllRecordsAsync<Vm>(null, vm =>
+        {
+            if (++seen == 1)
+            {
+                throw new XenConnectionException("connection reset", session.Uri, null, false, null, new System.IO.IOException("reset"));
+            }
+        }, CancellationToken.None));
+        Assert.Equal(1, seen);
+        Assert.Equal(3, farm.Count("VM.get_all_records"));
+    }
+
+    [Fact]
     public async Task AReadSurvivesATransientOutageOfTheCoordinatorWithBoundedBackOff()
     {
         var farm = new Farm();

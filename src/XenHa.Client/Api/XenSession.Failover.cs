@@ -62,7 +62,7 @@ public sealed partial class XenSession
     /// <see cref="XenWriteOutcomeUnknownException"/>.
     /// </summary>
     private async Task<object?> CallResilientAsync(string method, IReadOnlyList<object?> args, bool prependSession,
-        ValueDecoder decoder, Type resultType, CancellationToken cancellationToken)
+        ValueDecoder decoder, Type resultType, CancellationToken cancellationToken, Func<bool>? mayRepeat = null)
     {
         var reloggedIn = false;
         var failedOver = false;
@@ -77,13 +77,13 @@ public sealed partial class XenSession
             {
                 return await InvokeAsync(uri, method, full, decoder, resultType, cancellationToken).ConfigureAwait(false);
             }
-            catch (XenApiException ex) when (prependSession && !lifecycle && !reloggedIn && ex.Code == "SESSION_INVALID")
+            catch (XenApiException ex) when (prependSession && !lifecycle && !reloggedIn && ex.Code == "SESSION_INVALID" && (mayRepeat?.Invoke() ?? true))
             {
                 reloggedIn = true;
                 await ReloginAsync(generation, cancellationToken).ConfigureAwait(false);
             }
             catch (XenApiException ex) when (!lifecycle && !failedOver && IsCoordinatorLoss(ex) && _options.FailoverTimeout > TimeSpan.Zero
-                                             && KnownMembers.Count > 0)
+                                             && KnownMembers.Count > 0 && (mayRepeat?.Invoke() ?? true))
             {
                 failedOver = true;
                 var notRun = ex.Code == "HOST_IS_SLAVE" || WasRefused(ex);

@@ -187,6 +187,32 @@ public sealed partial class XenSession : IDisposable
     public Task<IReadOnlyList<T>> GetAllRecordsWhereAsync<T>(string expression, CancellationToken cancellationToken) where T : XenObject, new() =>
         RecordsAsync<T>(RecordMetadata.WireClassOf(typeof(T)) + ".get_all_records_where", new object?[] { expression ?? "true" }, cancellationToken);
 
+    /// <summary>
+    /// <c>&lt;class&gt;.get_all_records</c>, or <c>get_all_records_where(expression)</c> when an expression is
+    /// given, handing each record to <paramref name="onRecord"/> as soon as it is decoded (on the decoding
+    /// thread), so callers can work on the first records while the rest are still arriving. Returns the
+    /// number of records. Unlike the other reads, it is not repeated after a failover once a record was
+    /// handed on: what was handed on cannot be taken back.
+    /// </summary>
+    public async Task<int> ReadAllRecordsAsync<T>(string? expression, Action<T> onRecord, CancellationToken cancellationToken) where T : XenObject, new()
+    {
+        if (onRecord is null)
+        {
+            throw new ArgumentNullException(nameof(onRecord));
+        }
+
+        var delivered = 0;
+        var method = RecordMetadata.WireClassOf(typeof(T)) + (expression is null ? ".get_all_records" : ".get_all_records_where");
+        var args = expression is null ? Array.Empty<object?>() : new object?[] { expression };
+        var decoder = XmlRpcDecoders.RecordStream<T>(record =>
+        {
+            delivered++;
+            onRecord(record);
+        });
+        await CallResilientAsync(method, args, true, decoder, typeof(object), cancellationToken, mayRepeat: () => delivered == 0).ConfigureAwait(false);
+        return delivered;
+    }
+
     /// <summary><c>&lt;class&gt;.get_record(ref)</c> with OpaqueRef filled.</summary>
     public async Task<T> GetRecordAsync<T>(XenRef<T> reference, CancellationToken cancellationToken) where T : XenObject, new()
     {

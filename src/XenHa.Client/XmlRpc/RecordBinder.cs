@@ -1,21 +1,20 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Linq.Expressions;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 
 namespace XenHa.Client.XmlRpc;
 
-/// <summary>One mapped record field: wire name, CLR property, compiled accessors and decoder.</summary>
+/// <summary>One mapped record field: wire name, CLR property, accessors and decoder.</summary>
 internal sealed class RecordField
 {
-    public RecordField(string wireName, PropertyInfo property, ValueDecoder decoder, Action<object, object?> setter, Func<object, object?> getter)
+    public RecordField(string wireName, PropertyInfo property, ValueDecoder decoder, Action<object, object?> setter)
     {
         WireName = wireName;
         Property = property;
         Decoder = decoder;
         Setter = setter;
-        Getter = getter;
     }
 
     public string WireName { get; }
@@ -26,7 +25,8 @@ internal sealed class RecordField
 
     public Action<object, object?> Setter { get; }
 
-    public Func<object, object?> Getter { get; }
+    /// <summary>Reads the property (encoding records is rare, so this is plain reflection).</summary>
+    public object? Get(object record) => Property.GetValue(record);
 }
 
 /// <summary>Wire-name metadata of record types, built once per type by reflection over [XenField].</summary>
@@ -41,6 +41,18 @@ internal static class RecordMetadata
 
     public static IReadOnlyList<RecordField> FieldsOf(Type type) => Fields.GetOrAdd(type, Build);
 
+    private static readonly MethodInfo SetterMethod = typeof(RecordMetadata).GetMethod(nameof(Setter), BindingFlags.NonPublic | BindingFlags.Static)!;
+
+    /// <summary>
+    /// A setter taking object arguments over the property's own set method: a delegate bound once
+    /// (compiling an expression per field cost the first read of a class about 0.5 ms a field).
+    /// </summary>
+    private static Action<object, object?> Setter<TRecord, TValue>(MethodInfo setMethod)
+    {
+        var set = (Action<TRecord, TValue>)Delegate.CreateDelegate(typeof(Action<TRecord, TValue>), setMethod);
+        return [MethodImpl(XmlRpcReader.Hot)] (record, value) => set((TRecord)record, (TValue)value!);
+    }
+
     private static IReadOnlyList<RecordField> Build(Type type)
     {
         var list = new List<RecordField>();
@@ -52,14 +64,8 @@ internal static class RecordMetadata
                 continue;
             }
 
-            var obj = Expression.Parameter(typeof(object), "o");
-            var value = Expression.Parameter(typeof(object), "v");
-            var typed = Expression.Convert(obj, type);
-            var setter = Expression.Lambda<Action<object, object?>>(
-                Expression.Assign(Expression.Property(typed, property), Expression.Convert(value, property.PropertyType)), obj, value).Compile();
-            var getter = Expression.Lambda<Func<object, object?>>(
-                Expression.Convert(Expression.Property(typed, property), typeof(object)), obj).Compile();
-            list.Add(new RecordField(attr.WireName, property, XmlRpcDecoders.For(property.PropertyType), setter, getter));
+            var setter = (Action<object, object?>)SetterMethod.MakeGenericMethod(type, property.PropertyType).Invoke(null, new object[] { property.GetSetMethod()! })!;
+            list.Add(new RecordField(attr.WireName, property, XmlRpcDecoders.For(property.PropertyType), setter));
         }
 
         return list.OrderBy(f => f.WireName == "uuid" ? 0 : 1).ToArray();
@@ -71,23 +77,31 @@ internal sealed class RecordBinder<T> where T : XenObject, new()
 {
     public static readonly RecordBinder<T> Instance = new RecordBinder<T>();
 
-    private readonly Dictionary<string, RecordField> _fields;
+    /// <summary>The fields by the hash of their wire name (see <see cref="XmlRpcReader.TextHash"/>): names are matched without becoming strings.</summary>
+    private readonly RecordField[][] _buckets;
 
     private RecordBinder()
     {
         WireClass = RecordMetadata.WireClassOf(typeof(T));
-        _fields = RecordMetadata.FieldsOf(typeof(T)).ToDictionary(f => f.WireName, StringComparer.Ordinal);
+        var fields = RecordMetadata.FieldsOf(typeof(T));
+        _buckets = new RecordField[BucketCount(fields.Count)][];
+        foreach (var group in fields.GroupBy(f => Bucket(TextCache.Hash(f.WireName.ToCharArray(), f.WireName.Length))))
+        {
+            _buckets[group.Key] = group.ToArray();
+        }
     }
 
     public string WireClass { get; }
 
     /// <summary>Inside a struct: reads every member; unknown members are skipped, missing ones keep their defaults.</summary>
+    [MethodImpl(XmlRpcReader.Hot)]
     public T ReadStruct(XmlRpcReader reader)
     {
         var record = new T();
-        while (reader.NextMember(out var name))
+        while (reader.NextMemberName())
         {
-            if (!_fields.TryGetValue(name, out var field))
+            var field = Find(reader);
+            if (field is null)
             {
                 reader.SkipValue();
                 reader.EndMember();
@@ -101,7 +115,7 @@ internal sealed class RecordBinder<T> where T : XenObject, new()
             }
             catch (XmlRpcShapeException ex)
             {
-                throw new XenProtocolException("field '" + name + "' of class '" + WireClass + "': " + ex.Message);
+                throw new XenProtocolException("field '" + field.WireName + "' of class '" + WireClass + "': " + ex.Message);
             }
 
             if (value is not null)
@@ -113,5 +127,40 @@ internal sealed class RecordBinder<T> where T : XenObject, new()
         }
 
         return record;
+    }
+
+    /// <summary>The field named by the member name the reader holds, or null.</summary>
+    [MethodImpl(XmlRpcReader.Hot)]
+    private RecordField? Find(XmlRpcReader reader)
+    {
+        var bucket = _buckets[Bucket(reader.TextHash())];
+        if (bucket is null)
+        {
+            return null;
+        }
+
+        foreach (var field in bucket)
+        {
+            if (reader.TextEquals(field.WireName))
+            {
+                return field;
+            }
+        }
+
+        return null;
+    }
+
+    private int Bucket(int hash) => hash & (_buckets.Length - 1);
+
+    /// <summary>A power of two at least four times the field count, so most buckets hold one field.</summary>
+    private static int BucketCount(int fields)
+    {
+        var count = 16;
+        while (count < fields * 4)
+        {
+            count *= 2;
+        }
+
+        return count;
     }
 }

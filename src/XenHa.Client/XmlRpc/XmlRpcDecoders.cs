@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 
 namespace XenHa.Client.XmlRpc;
 
@@ -17,10 +18,18 @@ internal static class XmlRpcDecoders
 {
     private static readonly ConcurrentDictionary<Type, ValueDecoder> Cache = new ConcurrentDictionary<Type, ValueDecoder>();
 
+    // Decoded values are boxed on their way to the record's setter: the common ones share one box each.
+    private static readonly object BoxedTrue = true;
+    private static readonly object BoxedFalse = false;
+    private static readonly object[] SmallLongs = Enumerable.Range(-1, 258).Select(i => (object)(long)i).ToArray();
+
+    private static object Box(long value) => value >= -1 && value <= 256 ? SmallLongs[value + 1] : value;
+
     /// <summary>The decoder for <paramref name="type"/>; throws <see cref="NotSupportedException"/> for types the codec cannot produce.</summary>
     public static ValueDecoder For(Type type) => Cache.GetOrAdd(type, Build);
 
     /// <summary>At <c>&lt;value&gt;</c>: decodes it with <paramref name="decoder"/>.</summary>
+    [MethodImpl(XmlRpcReader.Hot)]
     public static object? Decode(XmlRpcReader reader, ValueDecoder decoder)
     {
         var kind = reader.BeginValue(out var text);
@@ -84,12 +93,12 @@ internal static class XmlRpcDecoders
 
         if (type == typeof(long))
         {
-            return (r, k, t) => k == XmlRpcValueKind.Nil ? 0L : ParseLong(Scalar(k, "an int"), t);
+            return [MethodImpl(XmlRpcReader.Hot)] (r, k, t) => Box(k == XmlRpcValueKind.Nil ? 0L : ParseLong(Scalar(k, "an int"), t));
         }
 
         if (type == typeof(int))
         {
-            return (r, k, t) =>
+            return [MethodImpl(XmlRpcReader.Hot)] (r, k, t) =>
             {
                 var v = k == XmlRpcValueKind.Nil ? 0L : ParseLong(Scalar(k, "an int"), t);
                 if (v < int.MinValue || v > int.MaxValue)
@@ -108,25 +117,25 @@ internal static class XmlRpcDecoders
 
         if (type == typeof(double))
         {
-            return (r, k, t) => k == XmlRpcValueKind.Nil ? 0d : ParseDouble(Scalar(k, "a double"), t);
+            return [MethodImpl(XmlRpcReader.Hot)] (r, k, t) => k == XmlRpcValueKind.Nil ? 0d : ParseDouble(Scalar(k, "a double"), t);
         }
 
         if (type == typeof(DateTime))
         {
-            return (r, k, t) => k == XmlRpcValueKind.Nil || (k == XmlRpcValueKind.Untyped && t.Length == 0)
+            return [MethodImpl(XmlRpcReader.Hot)] (r, k, t) => k == XmlRpcValueKind.Nil || (k == XmlRpcValueKind.Untyped && t.Length == 0)
                 ? XenDefaults.Epoch
                 : ParseDateTime(Scalar(k, "a dateTime"), t);
         }
 
         if (type == typeof(byte[]))
         {
-            return (r, k, t) => k == XmlRpcValueKind.Nil ? new byte[0] : ParseBase64(t, k);
+            return [MethodImpl(XmlRpcReader.Hot)] (r, k, t) => k == XmlRpcValueKind.Nil ? new byte[0] : ParseBase64(t, k);
         }
 
         if (type.IsEnum)
         {
             var map = WireEnums.DecodeMap(type);
-            return (r, k, t) =>
+            return [MethodImpl(XmlRpcReader.Hot)] (r, k, t) =>
             {
                 var s = (string)DecodeString(r, k, t)!;
                 return WireEnums.Decode(type, map, s) ?? throw new XmlRpcShapeException("expected one of " + string.Join(", ", map.Keys) + ", saw '" + Shorten(s) + "'");
@@ -137,13 +146,18 @@ internal static class XmlRpcDecoders
         if (nullable is not null)
         {
             var inner = For(nullable);
-            return (r, k, t) => k == XmlRpcValueKind.Nil ? null : inner(r, k, t);
+            return [MethodImpl(XmlRpcReader.Hot)] (r, k, t) => k == XmlRpcValueKind.Nil ? null : inner(r, k, t);
         }
 
         if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(XenRef<>))
         {
             var factory = XenRefFactory(type);
-            return (r, k, t) => factory((string)DecodeString(r, k, t)!);
+            var nullRef = factory(XenRef<XenObject>.NullText);
+            return [MethodImpl(XmlRpcReader.Hot)] (r, k, t) =>
+            {
+                var text = (string)DecodeString(r, k, t)!;
+                return text == XenRef<XenObject>.NullText ? nullRef : factory(text);
+            };
         }
 
         if (typeof(XenObject).IsAssignableFrom(type) && !type.IsAbstract)
@@ -175,6 +189,7 @@ internal static class XmlRpcDecoders
         throw new NotSupportedException("XenHa cannot decode XML-RPC values into " + type.FullName);
     }
 
+    [MethodImpl(XmlRpcReader.Hot)]
     private static object? DecodeString(XmlRpcReader reader, XmlRpcValueKind kind, string text)
     {
         switch (kind)
@@ -191,14 +206,15 @@ internal static class XmlRpcDecoders
         }
     }
 
+    [MethodImpl(XmlRpcReader.Hot)]
     private static object? DecodeBool(XmlRpcReader reader, XmlRpcValueKind kind, string text)
     {
         switch (kind)
         {
             case XmlRpcValueKind.Nil:
-                return false;
+                return BoxedFalse;
             case XmlRpcValueKind.Boolean:
-                return ParseBoolean(text);
+                return ParseBoolean(text) ? BoxedTrue : BoxedFalse;
             case XmlRpcValueKind.Untyped:
             case XmlRpcValueKind.String:
             case XmlRpcValueKind.Int:
@@ -206,11 +222,11 @@ internal static class XmlRpcDecoders
                 {
                     case "1":
                     case "true":
-                        return true;
+                        return BoxedTrue;
                     case "0":
                     case "false":
                     case "":
-                        return false;
+                        return BoxedFalse;
                     default:
                         throw new XmlRpcShapeException("expected a boolean, saw '" + Shorten(text) + "'");
                 }
@@ -233,6 +249,7 @@ internal static class XmlRpcDecoders
         return kind;
     }
 
+    [MethodImpl(XmlRpcReader.Hot)]
     private static long ParseLong(XmlRpcValueKind kind, string text)
     {
         if (kind is XmlRpcValueKind.Boolean or XmlRpcValueKind.DateTime or XmlRpcValueKind.Double)
@@ -336,7 +353,7 @@ internal static class XmlRpcDecoders
     private static ValueDecoder RecordDecoder<T>() where T : XenObject, new()
     {
         var binder = RecordBinder<T>.Instance;
-        return (r, k, t) =>
+        return [MethodImpl(XmlRpcReader.Hot)] (r, k, t) =>
         {
             if (k == XmlRpcValueKind.Nil)
             {
@@ -355,7 +372,7 @@ internal static class XmlRpcDecoders
     private static ValueDecoder ListDecoder<TElement>()
     {
         var element = For(typeof(TElement));
-        return (r, k, t) =>
+        return [MethodImpl(XmlRpcReader.Hot)] (r, k, t) =>
         {
             var list = new List<TElement>();
             if (k == XmlRpcValueKind.Nil)
@@ -381,7 +398,7 @@ internal static class XmlRpcDecoders
     private static ValueDecoder ArrayDecoder<TElement>()
     {
         var list = ListDecoder<TElement>();
-        return (r, k, t) => ((List<TElement>)list(r, k, t)!).ToArray();
+        return [MethodImpl(XmlRpcReader.Hot)] (r, k, t) => ((List<TElement>)list(r, k, t)!).ToArray();
     }
 
     private static ValueDecoder DictionaryDecoder<TKey, TValue>()
@@ -390,7 +407,7 @@ internal static class XmlRpcDecoders
         var key = KeyConverter<TKey>();
         var value = For(typeof(TValue));
         var fillRef = typeof(XenObject).IsAssignableFrom(typeof(TValue)) && typeof(IXenRef).IsAssignableFrom(typeof(TKey));
-        return (r, k, t) =>
+        return [MethodImpl(XmlRpcReader.Hot)] (r, k, t) =>
         {
             var map = new Dictionary<TKey, TValue>();
             if (k == XmlRpcValueKind.Nil)
@@ -449,30 +466,48 @@ internal static class XmlRpcDecoders
             return (r, k, t) =>
             {
                 var list = new List<T>();
-                if (k == XmlRpcValueKind.Nil)
-                {
-                    return list;
-                }
-
-                if (k != XmlRpcValueKind.Struct)
-                {
-                    throw Unexpected("a (ref -> record) map", k, k == XmlRpcValueKind.Array ? null : t);
-                }
-
-                while (r.NextMember(out var name))
-                {
-                    var v = (T?)Decode(r, record);
-                    r.EndMember();
-                    if (v is not null)
-                    {
-                        v.OpaqueRef = name;
-                        list.Add(v);
-                    }
-                }
-
+                ReadRecordMap<T>(r, k, t, record, list.Add);
                 return (IReadOnlyList<T>)list;
             };
         });
+
+    /// <summary>
+    /// Decodes a <c>(ref -> record) map</c> handing each record, OpaqueRef filled, to
+    /// <paramref name="onRecord"/> as soon as it is read; the value is the number of records.
+    /// </summary>
+    public static ValueDecoder RecordStream<T>(Action<T> onRecord) where T : XenObject, new()
+    {
+        var record = For(typeof(T));
+        return (r, k, t) => ReadRecordMap(r, k, t, record, onRecord);
+    }
+
+    private static int ReadRecordMap<T>(XmlRpcReader r, XmlRpcValueKind k, string t, ValueDecoder record, Action<T> onRecord) where T : XenObject
+    {
+        if (k == XmlRpcValueKind.Nil)
+        {
+            return 0;
+        }
+
+        if (k != XmlRpcValueKind.Struct)
+        {
+            throw Unexpected("a (ref -> record) map", k, k == XmlRpcValueKind.Array ? null : t);
+        }
+
+        var count = 0;
+        while (r.NextMember(out var name))
+        {
+            var v = (T?)Decode(r, record);
+            r.EndMember();
+            if (v is not null)
+            {
+                v.OpaqueRef = name;
+                onRecord(v);
+                count++;
+            }
+        }
+
+        return count;
+    }
 
     private sealed class RecordListMarker<T>
     {

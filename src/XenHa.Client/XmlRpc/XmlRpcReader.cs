@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Xml;
 
@@ -7,39 +8,33 @@ namespace XenHa.Client.XmlRpc;
 
 /// <summary>
 /// A forward-only pull reader over an XML-RPC document: values are consumed one element at a
-/// time straight from the <see cref="XmlReader"/>, without building a DOM. Every malformed or
+/// time straight from the <see cref="XmlTokenizer"/>, without building a DOM. Every malformed or
 /// hostile input ends in a <see cref="XenProtocolException"/>.
 /// </summary>
 internal sealed class XmlRpcReader : IDisposable
 {
-    private readonly XmlReader _xml;
+    /// <summary>
+    /// MethodImplOptions.AggressiveOptimization (not in netstandard2.0; ignored where unknown): the
+    /// decoding loop is compiled fully optimised at once instead of starting as unoptimised tier-0
+    /// code, which cost the first large read in a fresh process about as much as the decode itself.
+    /// </summary>
+    internal const MethodImplOptions Hot = (MethodImplOptions)512;
+
+    private readonly XmlTokenizer _xml;
     private readonly XmlRpcLimits _limits;
     private int _nesting;
 
-    private XmlRpcReader(XmlReader xml, XmlRpcLimits limits)
+    private XmlRpcReader(Stream stream, XmlRpcLimits limits)
     {
-        _xml = xml;
+        // Each XML-RPC nesting level takes three elements (value, array or struct, data or member).
+        _xml = new XmlTokenizer(stream, 3 * limits.MaxNestingDepth + 16, limits.MaxStringLength);
         _limits = limits;
     }
-
-    /// <summary>DTDs (and so external entities) refused, entity expansion and document size capped.</summary>
-    public static XmlReaderSettings CreateSettings(XmlRpcLimits limits) => new XmlReaderSettings
-    {
-        DtdProcessing = DtdProcessing.Prohibit,
-        XmlResolver = null,
-        MaxCharactersInDocument = limits.MaxResponseBytes,
-        MaxCharactersFromEntities = 1024,
-        IgnoreComments = true,
-        IgnoreProcessingInstructions = true,
-        IgnoreWhitespace = false,
-        CheckCharacters = true,
-        CloseInput = false,
-    };
 
     public static XmlRpcReader Create(Stream stream, XmlRpcLimits? limits = null)
     {
         limits ??= XmlRpcLimits.Default;
-        return new XmlRpcReader(XmlReader.Create(new SizeLimitedStream(stream, limits.MaxResponseBytes), CreateSettings(limits)), limits);
+        return new XmlRpcReader(new SizeLimitedStream(stream, limits.MaxResponseBytes), limits);
     }
 
     public static XmlRpcReader Create(string document, XmlRpcLimits? limits = null)
@@ -50,10 +45,12 @@ internal sealed class XmlRpcReader : IDisposable
             throw new XenProtocolException("the value is longer than " + limits.MaxResponseBytes + " characters (XenSessionOptions.MaxResponseBytes)");
         }
 
-        return new XmlRpcReader(XmlReader.Create(new StringReader(document), CreateSettings(limits)), limits);
+        return new XmlRpcReader(new MemoryStream(Encoding.UTF8.GetBytes(document), false), limits);
     }
 
-    public void Dispose() => ((IDisposable)_xml).Dispose();
+    public void Dispose()
+    {
+    }
 
     /// <summary>The name of the current element (for diagnostics).</summary>
     public string Describe()
@@ -63,7 +60,7 @@ internal sealed class XmlRpcReader : IDisposable
             XmlNodeType.Element => "<" + _xml.Name + ">",
             XmlNodeType.EndElement => "</" + _xml.Name + ">",
             XmlNodeType.None => "the end of the document (truncated XML?)",
-            XmlNodeType.Text or XmlNodeType.CDATA => "text '" + Shorten(Value()) + "'",
+            XmlNodeType.Text or XmlNodeType.CDATA => "text '" + Shorten(_xml.TextString) + "'",
             _ => _xml.NodeType.ToString(),
         };
     }
@@ -71,20 +68,21 @@ internal sealed class XmlRpcReader : IDisposable
     /// <summary>Moves to the root element and checks its name.</summary>
     public string ReadRootElement()
     {
-        Guard(() => _xml.MoveToContent());
+        _xml.Read();
         if (_xml.NodeType != XmlNodeType.Element)
         {
             throw Protocol("the response is not an XML document");
         }
 
-        return _xml.LocalName;
+        return _xml.Name;
     }
 
     /// <summary>At a start element named <paramref name="name"/>: enters it (false when it is empty).</summary>
+    [MethodImpl(Hot)]
     public bool EnterElement(string name)
     {
         SkipInsignificant();
-        if (_xml.NodeType != XmlNodeType.Element || _xml.LocalName != name)
+        if (_xml.NodeType != XmlNodeType.Element || _xml.Name != name)
         {
             throw Protocol("expected <" + name + "> but found " + Describe());
         }
@@ -95,10 +93,11 @@ internal sealed class XmlRpcReader : IDisposable
     }
 
     /// <summary>Consumes the end element named <paramref name="name"/>.</summary>
+    [MethodImpl(Hot)]
     public void LeaveElement(string name)
     {
         SkipInsignificant();
-        if (_xml.NodeType != XmlNodeType.EndElement || _xml.LocalName != name)
+        if (_xml.NodeType != XmlNodeType.EndElement || _xml.Name != name)
         {
             throw Protocol("expected </" + name + "> but found " + Describe());
         }
@@ -110,7 +109,7 @@ internal sealed class XmlRpcReader : IDisposable
     public bool AtElement(string name)
     {
         SkipInsignificant();
-        return _xml.NodeType == XmlNodeType.Element && _xml.LocalName == name;
+        return _xml.NodeType == XmlNodeType.Element && _xml.Name == name;
     }
 
     /// <summary>Reads the rest of the document, so truncation after the value is still detected.</summary>
@@ -131,11 +130,12 @@ internal sealed class XmlRpcReader : IDisposable
     /// (after <c>&lt;data&gt;</c> / <c>&lt;struct&gt;</c>); iterate with <see cref="NextArrayItem"/> or
     /// <see cref="NextMember"/>, which consume the closing tags.
     /// </summary>
+    [MethodImpl(Hot)]
     public XmlRpcValueKind BeginValue(out string text)
     {
         text = "";
         SkipInsignificant();
-        if (_xml.NodeType != XmlNodeType.Element || _xml.LocalName != "value")
+        if (_xml.NodeType != XmlNodeType.Element || _xml.Name != "value")
         {
             throw Protocol("expected <value> but found " + Describe());
         }
@@ -146,9 +146,9 @@ internal sealed class XmlRpcReader : IDisposable
             return XmlRpcValueKind.Untyped;
         }
 
+        _xml.TruncateText(0);
         Advance();
-        string? first = null;
-        StringBuilder? more = null;
+        var sawText = false;
         while (true)
         {
             switch (_xml.NodeType)
@@ -156,21 +156,16 @@ internal sealed class XmlRpcReader : IDisposable
                 case XmlNodeType.Text:
                 case XmlNodeType.CDATA:
                 case XmlNodeType.Whitespace:
-                case XmlNodeType.SignificantWhitespace:
-                    AppendText(ref first, ref more, Value());
-                    Advance();
-                    continue;
-                case XmlNodeType.Comment:
-                case XmlNodeType.ProcessingInstruction:
+                    sawText = true;
                     Advance();
                     continue;
                 case XmlNodeType.EndElement:
                     // </value>: an untyped string.
-                    text = more?.ToString() ?? first ?? "";
+                    text = TextString();
                     AdvanceAllowEnd();
                     return XmlRpcValueKind.Untyped;
                 case XmlNodeType.Element:
-                    if (first is not null && !IsWhitespace(more?.ToString() ?? first))
+                    if (sawText && !TextIsWhitespace())
                     {
                         throw Protocol("text and an element mixed inside <value>");
                     }
@@ -183,6 +178,7 @@ internal sealed class XmlRpcReader : IDisposable
     }
 
     /// <summary>Inside an array: true and positioned at the next <c>&lt;value&gt;</c>, or false after consuming the array's closing tags.</summary>
+    [MethodImpl(Hot)]
     public bool NextArrayItem()
     {
         if (ClosePendingEmpty())
@@ -191,12 +187,12 @@ internal sealed class XmlRpcReader : IDisposable
         }
 
         SkipInsignificant();
-        if (_xml.NodeType == XmlNodeType.Element && _xml.LocalName == "value")
+        if (_xml.NodeType == XmlNodeType.Element && _xml.Name == "value")
         {
             return true;
         }
 
-        if (_xml.NodeType == XmlNodeType.EndElement && _xml.LocalName == "data")
+        if (_xml.NodeType == XmlNodeType.EndElement && _xml.Name == "data")
         {
             Advance();
             CloseArray();
@@ -212,14 +208,25 @@ internal sealed class XmlRpcReader : IDisposable
     /// </summary>
     public bool NextMember(out string name)
     {
-        name = "";
+        var more = NextMemberName();
+        name = more ? TextString() : "";
+        return more;
+    }
+
+    /// <summary>
+    /// <see cref="NextMember"/> without making the name a string: it stays in the text buffer for
+    /// <see cref="TextHash"/> and <see cref="TextEquals"/> until the member's value is read.
+    /// </summary>
+    [MethodImpl(Hot)]
+    public bool NextMemberName()
+    {
         if (ClosePendingEmpty())
         {
             return false;
         }
 
         SkipInsignificant();
-        if (_xml.NodeType == XmlNodeType.EndElement && _xml.LocalName == "struct")
+        if (_xml.NodeType == XmlNodeType.EndElement && _xml.Name == "struct")
         {
             Advance();
             _nesting--;
@@ -227,7 +234,7 @@ internal sealed class XmlRpcReader : IDisposable
             return false;
         }
 
-        if (_xml.NodeType != XmlNodeType.Element || _xml.LocalName != "member")
+        if (_xml.NodeType != XmlNodeType.Element || _xml.Name != "member")
         {
             throw Protocol("expected <member> or </struct> in a struct but found " + Describe());
         }
@@ -239,25 +246,52 @@ internal sealed class XmlRpcReader : IDisposable
 
         Advance();
         SkipInsignificant();
-        if (_xml.NodeType != XmlNodeType.Element || _xml.LocalName != "name")
+        if (_xml.NodeType != XmlNodeType.Element || _xml.Name != "name")
         {
             throw Protocol("expected <name> in a struct member but found " + Describe());
         }
 
-        name = ReadElementText();
+        ReadElementTextIntoBuffer();
         SkipInsignificant();
-        if (_xml.NodeType != XmlNodeType.Element || _xml.LocalName != "value")
+        if (_xml.NodeType != XmlNodeType.Element || _xml.Name != "value")
         {
-            throw Protocol("expected <value> after <name>" + Shorten(name) + "</name> but found " + Describe());
+            throw Protocol("expected <value> after <name>" + Shorten(TextString()) + "</name> but found " + Describe());
+        }
+
+        return true;
+    }
+
+    /// <summary>A hash of the text just read (a member name), for lookups that need no string.</summary>
+    [MethodImpl(XmlRpcReader.Hot)]
+    public int TextHash() => TextCache.Hash(_xml.Text, _xml.TextLength);
+
+    /// <summary>True if the text just read (a member name) is exactly <paramref name="value"/>.</summary>
+    [MethodImpl(XmlRpcReader.Hot)]
+    public bool TextEquals(string value)
+    {
+        if (value.Length != _xml.TextLength)
+        {
+            return false;
+        }
+
+        var text = _xml.Text;
+        for (var i = 0; i < value.Length; i++)
+        {
+            if (text[i] != value[i])
+            {
+                return false;
+            }
         }
 
         return true;
     }
 
     /// <summary>Consumes <c>&lt;/member&gt;</c>.</summary>
+    [MethodImpl(Hot)]
     public void EndMember() => LeaveElement("member");
 
     /// <summary>At <c>&lt;value&gt;</c>: consumes it whatever it holds.</summary>
+    [MethodImpl(Hot)]
     public void SkipValue()
     {
         var kind = BeginValue(out _);
@@ -280,15 +314,14 @@ internal sealed class XmlRpcReader : IDisposable
 
     public XenProtocolException Protocol(string detail)
     {
-        var li = _xml as IXmlLineInfo;
-        var where = li is not null && li.HasLineInfo() ? " (line " + li.LineNumber + ", position " + li.LinePosition + ")" : "";
-        return new XenProtocolException(detail + where);
+        return new XenProtocolException(detail + " (line " + _xml.LineNumber + ", position " + _xml.LinePosition + ")");
     }
 
+    [MethodImpl(Hot)]
     private XmlRpcValueKind BeginTyped(out string text)
     {
         text = "";
-        var tag = _xml.LocalName;
+        var tag = _xml.Name;
         switch (tag)
         {
             case "string":
@@ -320,7 +353,7 @@ internal sealed class XmlRpcReader : IDisposable
 
                 Advance();
                 SkipInsignificant();
-                if (_xml.NodeType == XmlNodeType.EndElement && _xml.LocalName == "array")
+                if (_xml.NodeType == XmlNodeType.EndElement && _xml.Name == "array")
                 {
                     Advance();
                     _pendingClose = PendingClose.Value;
@@ -358,6 +391,7 @@ internal sealed class XmlRpcReader : IDisposable
     private PendingClose _pendingClose;
 
     /// <summary>After an empty container (<c>&lt;struct/&gt;</c>, <c>&lt;data/&gt;</c>...): consumes what closes it.</summary>
+    [MethodImpl(Hot)]
     private bool ClosePendingEmpty()
     {
         if (_pendingClose == PendingClose.None)
@@ -384,6 +418,7 @@ internal sealed class XmlRpcReader : IDisposable
         LeaveElement("value");
     }
 
+    [MethodImpl(Hot)]
     private XmlRpcValueKind Scalar(XmlRpcValueKind kind, out string text)
     {
         text = ReadElementText();
@@ -402,66 +437,70 @@ internal sealed class XmlRpcReader : IDisposable
     /// <summary>At a start element: returns its text content and moves past its end tag. Child elements are an error.</summary>
     private string ReadElementText()
     {
-        var tag = _xml.LocalName;
-        if (_xml.IsEmptyElement)
-        {
-            Advance();
-            return "";
-        }
-
-        Advance();
-        string? first = null;
-        StringBuilder? more = null;
-        while (_xml.NodeType != XmlNodeType.EndElement)
-        {
-            switch (_xml.NodeType)
-            {
-                case XmlNodeType.Text:
-                case XmlNodeType.CDATA:
-                case XmlNodeType.Whitespace:
-                case XmlNodeType.SignificantWhitespace:
-                    AppendText(ref first, ref more, Value());
-                    break;
-                case XmlNodeType.Comment:
-                case XmlNodeType.ProcessingInstruction:
-                    break;
-                default:
-                    throw Protocol("unexpected " + Describe() + " inside <" + tag + ">");
-            }
-
-            Advance();
-        }
-
-        Advance();
-        return more?.ToString() ?? first ?? "";
+        ReadElementTextIntoBuffer();
+        return TextString();
     }
 
-    /// <summary>
-    /// Collects the text of one value, refusing strings longer than the limit. Most values are one text
-    /// node: keep it as is and only build a StringBuilder for a second one.
-    /// </summary>
-    private void AppendText(ref string? first, ref StringBuilder? more, string value)
+    /// <summary>At a start element: copies its text content into the text buffer and moves past its end tag.</summary>
+    [MethodImpl(Hot)]
+    private void ReadElementTextIntoBuffer()
     {
-        var length = more?.Length ?? first?.Length ?? 0;
-        if (length + value.Length > _limits.MaxStringLength)
+        _xml.TruncateText(0);
+        var tag = _xml.Name;
+        if (!_xml.IsEmptyElement)
         {
-            throw Protocol("a string is longer than " + _limits.MaxStringLength + " characters (XenSessionOptions.MaxStringLength)");
+            Advance();
+            while (_xml.NodeType != XmlNodeType.EndElement)
+            {
+                switch (_xml.NodeType)
+                {
+                    case XmlNodeType.Text:
+                    case XmlNodeType.CDATA:
+                    case XmlNodeType.Whitespace:
+                        break;
+                    default:
+                        throw Protocol("unexpected " + Describe() + " inside <" + tag + ">");
+                }
+
+                Advance();
+            }
         }
 
-        if (first is null)
-        {
-            first = value;
-            return;
-        }
-
-        (more ??= new StringBuilder(first)).Append(value);
+        // Moving past the end tag reads the next node, whose text (whitespace) is not part of this one.
+        var length = _xml.TextLength;
+        Advance();
+        _xml.TruncateText(length);
     }
 
+    internal static XenProtocolException StringTooLong(int limit, XmlTokenizer where) =>
+        new XenProtocolException("a string is longer than " + limit + " characters (XenSessionOptions.MaxStringLength) (line "
+            + where.LineNumber + ", position " + where.LinePosition + ")");
+
+    /// <summary>The text buffer as a string; short texts are shared between values (see <see cref="TextCache"/>).</summary>
+    private string TextString() => TextCache.Get(_xml.Text, _xml.TextLength);
+
+    private bool TextIsWhitespace()
+    {
+        var text = _xml.Text;
+        for (var i = 0; i < _xml.TextLength; i++)
+        {
+            if (!char.IsWhiteSpace(text[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    [MethodImpl(Hot)]
     private void SkipInsignificant()
     {
-        while (_xml.NodeType is XmlNodeType.Whitespace or XmlNodeType.SignificantWhitespace or XmlNodeType.Comment
-               or XmlNodeType.ProcessingInstruction or XmlNodeType.XmlDeclaration)
+        // The whitespace between elements is not part of any value: drop it from the collected text.
+        var kept = _xml.TextLength;
+        while (_xml.NodeType == XmlNodeType.Whitespace)
         {
+            _xml.TruncateText(kept);
             Advance();
         }
 
@@ -474,66 +513,17 @@ internal sealed class XmlRpcReader : IDisposable
     /// <summary>Moves past an end tag that may be the document's last node; anything missing is reported by the next read.</summary>
     private void AdvanceAllowEnd() => Read();
 
-    /// <summary>The current node's text; XmlReader parses it lazily, so it can fail too.</summary>
-    private string Value()
-    {
-        // Not through Guard, which allocates a delegate per call: this runs once per XML node.
-        try
-        {
-            return _xml.Value;
-        }
-        catch (XmlException ex)
-        {
-            throw Malformed(ex);
-        }
-    }
-
+    [MethodImpl(Hot)]
     private void Advance()
     {
-        if (!Read())
+        if (!_xml.Read())
         {
             throw Protocol("the response ended too early (truncated XML)");
         }
     }
 
-    private bool Read()
-    {
-        try
-        {
-            return _xml.Read();
-        }
-        catch (XmlException ex)
-        {
-            throw Malformed(ex);
-        }
-    }
-
-    private static XenProtocolException Malformed(XmlException ex) => new XenProtocolException("malformed XML: " + ex.Message, null, ex);
-
-    private T Guard<T>(Func<T> action)
-    {
-        try
-        {
-            return action();
-        }
-        catch (XmlException ex)
-        {
-            throw Malformed(ex);
-        }
-    }
-
-    private static bool IsWhitespace(string s)
-    {
-        for (var i = 0; i < s.Length; i++)
-        {
-            if (!char.IsWhiteSpace(s[i]))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    [MethodImpl(Hot)]
+    private bool Read() => _xml.Read();
 
     private static string Shorten(string s) => s.Length <= 60 ? s : s.Substring(0, 60) + "…";
 }

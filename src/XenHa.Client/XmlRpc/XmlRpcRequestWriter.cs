@@ -227,7 +227,7 @@ public static class XmlRpcRequestWriter
     {
         foreach (var field in RecordMetadata.FieldsOf(record.GetType()))
         {
-            yield return new KeyValuePair<string, object?>(field.WireName, field.Getter(record));
+            yield return new KeyValuePair<string, object?>(field.WireName, field.Get(record));
         }
     }
 

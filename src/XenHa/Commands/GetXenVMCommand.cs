@@ -121,63 +121,21 @@ public sealed class GetXenVMCommand : XenCmdlet
     {
         foreach (var connection in _connections)
         {
-            IReadOnlyList<Vm> vms;
-            HashSet<string>? onRepository = null;
-            HashSet<string>? onPipedRepository = null;
-            HashSet<string>? onNetwork = null;
             try
             {
-                vms = Await(PoolReader.ReadVmsAsync(connection, IncludeTemplate, IncludeControlDomain, Cancellation));
-                if (Repository != null || _repositoryRefs.Count > 0)
+                var placed = PlacementFilter(connection);
+                // VMs are written while the rest of the answer is still being decoded.
+                PoolReader.StreamVms(this, connection, IncludeTemplate, IncludeControlDomain, vm =>
                 {
-                    var placements = Await(RepositoryReader.ReadDiskPlacementsAsync(connection, Cancellation));
-                    onRepository = Repository == null ? null : VmsOn(placements, Await(RepositoriesNamedAsync(connection)));
-                    onPipedRepository = _repositoryRefs.Count == 0 ? null : VmsOn(placements, _repositoryRefs);
-                }
-                if (ParameterSetName == NetworkSet)
-                {
-                    onNetwork = new HashSet<string>(
-                        Await(connection.Session.GetAllRecordsAsync<Vif>(Cancellation))
-                            .Where(v => _networkRefs.Contains(v.Network.OpaqueRef)).Select(v => v.VM.OpaqueRef),
-                        StringComparer.Ordinal);
-                }
+                    if (Wanted(vm) && placed(vm))
+                    {
+                        WriteObject(vm);
+                    }
+                });
             }
             catch (XenApiException e)
             {
                 WriteXenError(e, connection);
-                continue;
-            }
-            foreach (var vm in vms)
-            {
-                if (!_identity.Matches(vm.Name, vm.Uuid))
-                {
-                    continue;
-                }
-                if (_hostRefs.Count > 0 && !_hostRefs.Contains(vm.Record.ResidentOn.OpaqueRef))
-                {
-                    continue;
-                }
-                if (PowerState != null && !PowerState.Contains(vm.PowerState))
-                {
-                    continue;
-                }
-                if (onRepository != null && !onRepository.Contains(vm.OpaqueRef))
-                {
-                    continue;
-                }
-                if (onPipedRepository != null && !onPipedRepository.Contains(vm.OpaqueRef))
-                {
-                    continue;
-                }
-                if (onNetwork != null && !onNetwork.Contains(vm.OpaqueRef))
-                {
-                    continue;
-                }
-                if (Tools != null && !Tools.Contains(vm.ToolsStatus))
-                {
-                    continue;
-                }
-                WriteObject(vm);
             }
         }
         foreach (var error in _identity.NotFoundErrors("VM", "XenHaVmNotFound"))
@@ -190,6 +148,37 @@ public sealed class GetXenVMCommand : XenCmdlet
         {
             WriteError(ErrorRecords.NotFound("repository", missing, "XenHaRepositoryNotFound"));
         }
+    }
+
+    /// <summary>The filters that need no other read: name or UUID, host, power state, tools.</summary>
+    private bool Wanted(Vm vm) =>
+        _identity.Matches(vm.Name, vm.Uuid)
+        && (_hostRefs.Count == 0 || _hostRefs.Contains(vm.Record.ResidentOn.OpaqueRef))
+        && (PowerState == null || PowerState.Contains(vm.PowerState))
+        && (Tools == null || Tools.Contains(vm.ToolsStatus));
+
+    /// <summary>The repository and network filters, read before the VMs (one read of disk placements or VIFs).</summary>
+    private Func<Vm, bool> PlacementFilter(Connection connection)
+    {
+        HashSet<string>? onRepository = null;
+        HashSet<string>? onPipedRepository = null;
+        HashSet<string>? onNetwork = null;
+        if (Repository != null || _repositoryRefs.Count > 0)
+        {
+            var placements = Await(RepositoryReader.ReadDiskPlacementsAsync(connection, Cancellation));
+            onRepository = Repository == null ? null : VmsOn(placements, Await(RepositoriesNamedAsync(connection)));
+            onPipedRepository = _repositoryRefs.Count == 0 ? null : VmsOn(placements, _repositoryRefs);
+        }
+        if (ParameterSetName == NetworkSet)
+        {
+            onNetwork = new HashSet<string>(
+                Await(connection.Session.GetAllRecordsAsync<Vif>(Cancellation))
+                    .Where(v => _networkRefs.Contains(v.Network.OpaqueRef)).Select(v => v.VM.OpaqueRef),
+                StringComparer.Ordinal);
+        }
+        return vm => (onRepository == null || onRepository.Contains(vm.OpaqueRef))
+            && (onPipedRepository == null || onPipedRepository.Contains(vm.OpaqueRef))
+            && (onNetwork == null || onNetwork.Contains(vm.OpaqueRef));
     }
 
     private readonly HashSet<string> _repositoriesSeen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);

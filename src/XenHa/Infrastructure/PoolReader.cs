@@ -1,6 +1,8 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
+using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
 using XenHa.Client;
@@ -102,6 +104,91 @@ internal static class PoolReader
     public static async Task<IReadOnlyList<Vm>> ReadVmsAsync(
         Connection connection, bool includeTemplates, bool includeControlDomains, CancellationToken ct)
     {
+        var records = new List<Api.Vm>();
+        var reads = StartVmReads(connection, includeTemplates, includeControlDomains, records.Add, ct);
+        await Task.WhenAll(reads.Vms, reads.HostNames, reads.GuestMetrics).ConfigureAwait(false);
+        var hostNames = await reads.HostNames.ConfigureAwait(false);
+        var guestMetrics = await reads.GuestMetrics.ConfigureAwait(false);
+        connection.Names.Remember(NameKind.Vm, records.Where(v => !v.IsATemplate && !v.IsControlDomain).Select(v => v.NameLabel));
+        return records.Select(v => ToVm(connection, v, hostNames, guestMetrics)).ToList();
+    }
+
+    /// <summary>
+    /// The VMs for Get-XenVM, handed to <paramref name="onVm"/> on the cmdlet's thread while the rest of
+    /// the answer is still being decoded: with 10,000 VMs the pipeline's work on the first objects
+    /// overlaps the decoding of the last ones. A stop request ends the read.
+    /// </summary>
+    public static void StreamVms(XenCmdlet cmdlet, Connection connection, bool includeTemplates, bool includeControlDomains, Action<Vm> onVm)
+    {
+        var queue = new BlockingCollection<Api.Vm>();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cmdlet.StopToken);
+        var reads = StartVmReads(connection, includeTemplates, includeControlDomains, record => Enqueue(queue, record), stop.Token);
+        reads.Vms.ContinueWith(_ => queue.CompleteAdding(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        try
+        {
+            var hostNames = cmdlet.AwaitCall(reads.HostNames);
+            var guestMetrics = cmdlet.AwaitCall(reads.GuestMetrics);
+            var names = new List<string>();
+            foreach (var record in WhileRunning(queue.GetConsumingEnumerable(cmdlet.StopToken), cmdlet.StopToken))
+            {
+                if (!record.IsATemplate && !record.IsControlDomain)
+                {
+                    names.Add(record.NameLabel);
+                }
+
+                onVm(ToVm(connection, record, hostNames, guestMetrics));
+            }
+
+            cmdlet.AwaitCall(reads.Vms);
+            connection.Names.Remember(NameKind.Vm, names);
+        }
+        finally
+        {
+            // An error, a stop or a failed host read ends the VM read too; its outcome is then not wanted.
+            stop.Cancel();
+            queue.CompleteAdding();
+            reads.Vms.ContinueWith(t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>The queue's items; a stop request becomes PowerShell's pipeline stop.</summary>
+    private static IEnumerable<Api.Vm> WhileRunning(IEnumerable<Api.Vm> records, CancellationToken stopToken)
+    {
+        using var items = records.GetEnumerator();
+        while (true)
+        {
+            try
+            {
+                if (!items.MoveNext())
+                {
+                    yield break;
+                }
+            }
+            catch (OperationCanceledException) when (stopToken.IsCancellationRequested)
+            {
+                throw new PipelineStoppedException();
+            }
+
+            yield return items.Current;
+        }
+    }
+
+    private static void Enqueue(BlockingCollection<Api.Vm> queue, Api.Vm record)
+    {
+        try
+        {
+            queue.Add(record);
+        }
+        catch (InvalidOperationException)
+        {
+            // The cmdlet stopped reading (an error or a stop): end the decode.
+            throw new OperationCanceledException("The VM listing was stopped.");
+        }
+    }
+
+    /// <summary>The reads behind every VM listing, sent together: the smaller answers are decoded while the VMs' is still coming.</summary>
+    private static VmReads StartVmReads(Connection connection, bool includeTemplates, bool includeControlDomains, Action<Api.Vm> onRecord, CancellationToken ct)
+    {
         var session = connection.Session;
         var conditions = new List<string>();
         if (!includeTemplates)
@@ -112,20 +199,39 @@ internal static class PoolReader
         {
             conditions.Add("field \"is_control_domain\"=\"false\"");
         }
-        var vms = conditions.Count == 0
-            ? await session.GetAllRecordsAsync<Api.Vm>(ct).ConfigureAwait(false)
-            : await session.GetAllRecordsWhereAsync<Api.Vm>(string.Join(" and ", conditions), ct).ConfigureAwait(false);
-        var hostNames = (await session.GetAllRecordsAsync<Api.Host>(ct).ConfigureAwait(false))
-            .ToDictionary(h => h.OpaqueRef, h => h.NameLabel);
-        var guestMetrics = vms.Any(v => !v.GuestMetrics.IsNull)
-            ? (await session.GetAllRecordsAsync<Api.VmGuestMetrics>(ct).ConfigureAwait(false)).ToDictionary(g => g.OpaqueRef)
-            : new Dictionary<string, Api.VmGuestMetrics>();
-        connection.Names.Remember(NameKind.Vm, vms.Where(v => !v.IsATemplate && !v.IsControlDomain).Select(v => v.NameLabel));
-        return vms.Select(v =>
+        return new VmReads(
+            session.ReadAllRecordsAsync(conditions.Count == 0 ? null : string.Join(" and ", conditions), onRecord, ct),
+            HostNamesAsync(session, ct),
+            GuestMetricsAsync(session, ct));
+    }
+
+    private static async Task<Dictionary<string, string>> HostNamesAsync(XenSession session, CancellationToken ct) =>
+        (await session.GetAllRecordsAsync<Api.Host>(ct).ConfigureAwait(false)).ToDictionary(h => h.OpaqueRef, h => h.NameLabel);
+
+    private static async Task<Dictionary<string, Api.VmGuestMetrics>> GuestMetricsAsync(XenSession session, CancellationToken ct) =>
+        (await session.GetAllRecordsAsync<Api.VmGuestMetrics>(ct).ConfigureAwait(false)).ToDictionary(g => g.OpaqueRef);
+
+    private sealed class VmReads
+    {
+        public VmReads(Task<int> vms, Task<Dictionary<string, string>> hostNames, Task<Dictionary<string, Api.VmGuestMetrics>> guestMetrics)
         {
-            guestMetrics.TryGetValue(v.GuestMetrics.OpaqueRef, out var guest);
-            return ToVm(connection, v, hostNames, guest);
-        }).ToList();
+            Vms = vms;
+            HostNames = hostNames;
+            GuestMetrics = guestMetrics;
+        }
+
+        public Task<int> Vms { get; }
+
+        public Task<Dictionary<string, string>> HostNames { get; }
+
+        public Task<Dictionary<string, Api.VmGuestMetrics>> GuestMetrics { get; }
+    }
+
+    /// <summary>The output object for one VM record; hostNames maps host refs to names.</summary>
+    internal static Vm ToVm(Connection connection, Api.Vm v, Dictionary<string, string> hostNames, Dictionary<string, Api.VmGuestMetrics> guestMetrics)
+    {
+        guestMetrics.TryGetValue(v.GuestMetrics.OpaqueRef, out var guest);
+        return ToVm(connection, v, hostNames, guest);
     }
 
     /// <summary>The output object for one VM record; hostNames maps host refs to names.</summary>

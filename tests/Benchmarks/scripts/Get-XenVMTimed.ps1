@@ -29,8 +29,11 @@ $all = $watch.Elapsed.TotalMilliseconds
 $process.Refresh()
 $events = @(Get-Event -SourceIdentifier XenHaBenchCalls)
 $calls = @($events | ForEach-Object { $_.SourceEventArgs.Method })
-# Time inside the XenAPI calls (request, server, transfer and decode); the rest is the cmdlet and the pipeline.
-$callMs = ($events | ForEach-Object { $_.SourceEventArgs.Duration.TotalMilliseconds } | Measure-Object -Sum).Sum
+# Time inside the XenAPI calls (request, server, transfer and decode): from the first call's start to
+# the last one's end, as the calls overlap; the rest is the cmdlet and the pipeline.
+$ends = @($events | ForEach-Object { $_.TimeGenerated })
+$starts = @($events | ForEach-Object { $_.TimeGenerated - $_.SourceEventArgs.Duration })
+$callMs = (($ends | Measure-Object -Maximum).Maximum - ($starts | Measure-Object -Minimum).Minimum).TotalMilliseconds
 Unregister-Event -SourceIdentifier XenHaBenchCalls
 $connection | Disconnect-XenPool
 [pscustomobject]@{
