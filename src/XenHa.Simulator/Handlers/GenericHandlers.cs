@@ -20,9 +20,9 @@ internal static class GenericHandlers
         if (c.ExposeGetAll)
         {
             t.Add(n + ".get_all", 0, call => call.Db.All(n).Select(r => (object?)r.Ref).ToList());
-            t.Add(n + ".get_all_records", 0, call => Records(call.Db, call.Db.All(n)));
+            t.Add(n + ".get_all_records", 0, call => new RecordSet(call.Db, c, call.Db.All(n).ToList()));
             t.Add(n + ".get_all_where", 1, call => Where(call, n).Select(r => (object?)r.Ref).ToList());
-            t.Add(n + ".get_all_records_where", 1, call => Records(call.Db, Where(call, n)));
+            t.Add(n + ".get_all_records_where", 1, call => new RecordSet(call.Db, c, Where(call, n)));
         }
 
         t.Add(n + ".get_record", 1, call => call.Db.Snapshot(call.Obj(n, 0)));
@@ -90,14 +90,6 @@ internal static class GenericHandlers
                 });
             }
         }
-    }
-
-    public static Dictionary<string, object?> Records(Db db, IEnumerable<Rec> recs)
-    {
-        var d = new Dictionary<string, object?>(StringComparer.Ordinal);
-        Dictionary<string, Dictionary<string, List<object?>>>? reverse = null;
-        foreach (var r in recs) d[r.Ref] = db.Snapshot(r, reverse ??= db.ReverseIndex(r.Class));
-        return d;
     }
 
     private static List<Rec> Where(Call call, string cls)

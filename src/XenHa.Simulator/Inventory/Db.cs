@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.InteropServices;
 using System.Threading;
 using XenHa.Simulator.Protocol;
 
@@ -223,8 +224,8 @@ internal sealed class Db
             foreach (var o in _tables[r.Class].Values)
             {
                 if (o.Fields[r.Field] is not string target) continue;
-                if (!byTarget.TryGetValue(target, out var refs)) byTarget[target] = refs = new List<object?>();
-                refs.Add(o.Ref);
+                ref var refs = ref CollectionsMarshal.GetValueRefOrAddDefault(byTarget, target, out _);
+                (refs ??= new List<object?>()).Add(o.Ref);
             }
 
             index[f.Name] = byTarget;

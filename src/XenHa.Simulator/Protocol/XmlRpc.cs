@@ -3,8 +3,11 @@ using System.Buffers;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Xml;
+using XenHa.Simulator.Inventory;
 
 namespace XenHa.Simulator.Protocol;
 
@@ -361,6 +364,9 @@ internal static class XmlRpc
                 o.Write(Wire.FormatDate(dt));
                 o.Write("</dateTime.iso8601>"u8);
                 break;
+            case RecordSet records:
+                WriteRecords(o, records);
+                break;
             case Dictionary<string, object?> dict:
                 // The common map type, enumerated without boxing its enumerator.
                 o.Write("<struct>"u8);
@@ -387,6 +393,49 @@ internal static class XmlRpc
 
         o.Write("</value>"u8);
     }
+
+    /// <summary>
+    /// ref → record, written from the stored fields under the farm lock: the same bytes as a
+    /// <see cref="RecordSet.Snapshot"/> would give, without building it.
+    /// </summary>
+    private static void WriteRecords(Utf8Output o, RecordSet set)
+    {
+        set.CheckLocked();
+        var fields = set.Class.Fields;
+        var heads = MemberHeads.GetValue(set.Class, MakeMemberHeads);
+        o.Write("<struct>"u8);
+        foreach (var rec in set.Records)
+        {
+            o.Write("<member><name>"u8);
+            o.Write(rec.Ref.AsSpan());
+            o.Write("</name><value><struct>"u8);
+            for (var i = 0; i < fields.Count; i++)
+            {
+                var f = fields[i];
+                o.Write(heads[i]);
+                if (f.Reverse is null) WriteValue(o, rec.Fields[f.Name]);
+                else WriteRefs(o, set.ReverseRefs(rec, f));
+                o.Write("</member>"u8);
+            }
+
+            o.Write("</struct></value></member>"u8);
+        }
+
+        o.Write("</struct>"u8);
+    }
+
+    private static void WriteRefs(Utf8Output o, IReadOnlyList<object?> refs)
+    {
+        o.Write("<value><array><data>"u8);
+        foreach (var r in refs) WriteValue(o, r);
+        o.Write("</data></array></value>"u8);
+    }
+
+    /// <summary>Per class, each field's "&lt;member&gt;&lt;name&gt;field&lt;/name&gt;" in UTF-8, in schema order.</summary>
+    private static readonly ConditionalWeakTable<ClassDef, byte[][]> MemberHeads = new();
+
+    private static byte[][] MakeMemberHeads(ClassDef cls) =>
+        cls.Fields.Select(f => Encoding.UTF8.GetBytes("<member><name>" + f.Name + "</name>")).ToArray();
 
     private static void WriteMember(Utf8Output o, string key, object? value)
     {
