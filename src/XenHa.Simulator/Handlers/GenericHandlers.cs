@@ -107,7 +107,16 @@ internal static class GenericHandlers
 
         var def = Schema.Get(cls);
         var byDb = def.Fields.ToDictionary(f => f.DbName, StringComparer.Ordinal);
-        return call.Db.All(cls).Where(r => expr.Eval(name =>
-            name == "_ref" ? r.Ref : byDb.TryGetValue(name, out var f) ? WhereExpr.DbText(call.Db.Value(r, f)) : "")).ToList();
+        var matches = new List<Rec>();
+        Rec current = null!;
+        Func<string, string> field = name =>
+            name == "_ref" ? current.Ref : byDb.TryGetValue(name, out var f) ? WhereExpr.DbText(call.Db.Value(current, f)) : "";
+        foreach (var r in call.Db.All(cls))
+        {
+            current = r;
+            if (expr.Eval(field)) matches.Add(r);
+        }
+
+        return matches;
     }
 }

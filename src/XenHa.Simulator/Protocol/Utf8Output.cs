@@ -31,6 +31,13 @@ internal sealed class Utf8Output : IDisposable
 
     public void Write(ReadOnlySpan<byte> bytes)
     {
+        if (bytes.Length <= _current.Length - _used)
+        {
+            bytes.CopyTo(_current.AsSpan(_used));
+            _used += bytes.Length;
+            return;
+        }
+
         while (bytes.Length > 0)
         {
             if (_used == _current.Length) NextSegment();
