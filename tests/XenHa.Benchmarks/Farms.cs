@@ -1,8 +1,9 @@
 using System;
 using System.Diagnostics;
+using System.Linq;
 using XenHa.Simulator;
 using XenHa.Simulator.Farm;
-using XenHa.Simulator.Handlers;
+using XenHa.Simulator.Inventory;
 using XenHa.Simulator.Protocol;
 using XenHa.Simulator.Tasks;
 
@@ -31,9 +32,7 @@ internal static class Farms
         {
             var db = farm.Pools[0];
             watch.Restart();
-            var records = GenericHandlers.Records(db, db.All("VM"));
-            Console.Out.WriteLine($"VM.get_all_records computed in {watch.Elapsed.TotalSeconds:0.00} s");
-            watch.Restart();
+            var records = new RecordSet(db, Schema.Get("VM"), db.All("VM").ToList());
             using var response = XmlRpc.Success(records);
             var bytes = response.ToArray();
             Console.Out.WriteLine($"VM.get_all_records encoded in {watch.Elapsed.TotalSeconds:0.00} s");

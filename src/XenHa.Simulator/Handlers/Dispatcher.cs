@@ -27,12 +27,17 @@ internal static class Dispatcher
         "session.slave_local_login_with_password", "session.local_logout", "session.logout",
     };
 
-    public static CallResult Dispatch(SimFarm farm, string localAddress, string method, List<object?> args)
+    /// <summary>
+    /// Runs one call. A <see cref="RecordSet"/> answer reads the live database, so it is turned into what is sent
+    /// before the lock is released: by <paramref name="encodeRecords"/> when given (the XML-RPC front end encodes
+    /// the whole response from the stored fields), else into a <see cref="RecordSet.Snapshot"/>.
+    /// </summary>
+    public static CallResult Dispatch(SimFarm farm, string localAddress, string method, List<object?> args, Func<RecordSet, object>? encodeRecords = null)
     {
         CallResult result;
         try
         {
-            result = DispatchCore(farm, localAddress, method, args);
+            result = DispatchCore(farm, localAddress, method, args, encodeRecords);
         }
         catch (XenApiException e)
         {
@@ -56,11 +61,12 @@ internal static class Dispatcher
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
         {
+            (result.Value as IDisposable)?.Dispose();
             return CallResult.Fail(new XenApiException("INTERNAL_ERROR", "xensim could not write its state file: " + e.Message));
         }
     }
 
-    private static CallResult DispatchCore(SimFarm farm, string localAddress, string method, List<object?> args)
+    private static CallResult DispatchCore(SimFarm farm, string localAddress, string method, List<object?> args, Func<RecordSet, object>? encodeRecords)
     {
         if (method == "system.listMethods")
         {
@@ -150,6 +156,7 @@ internal static class Dispatcher
             if (value is not Tasks.PendingLong p)
             {
                 RefreshHa(farm, db, spec.Name);
+                if (value is RecordSet records) value = encodeRecords is null ? records.Snapshot() : encodeRecords(records);
                 return new CallResult(value, null);
             }
 

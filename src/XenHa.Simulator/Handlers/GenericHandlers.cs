@@ -20,9 +20,9 @@ internal static class GenericHandlers
         if (c.ExposeGetAll)
         {
             t.Add(n + ".get_all", 0, call => call.Db.All(n).Select(r => (object?)r.Ref).ToList());
-            t.Add(n + ".get_all_records", 0, call => Records(call.Db, call.Db.All(n)));
+            t.Add(n + ".get_all_records", 0, call => new RecordSet(call.Db, c, call.Db.All(n).ToList()));
             t.Add(n + ".get_all_where", 1, call => Where(call, n).Select(r => (object?)r.Ref).ToList());
-            t.Add(n + ".get_all_records_where", 1, call => Records(call.Db, Where(call, n)));
+            t.Add(n + ".get_all_records_where", 1, call => new RecordSet(call.Db, c, Where(call, n)));
         }
 
         t.Add(n + ".get_record", 1, call => call.Db.Snapshot(call.Obj(n, 0)));
@@ -92,14 +92,6 @@ internal static class GenericHandlers
         }
     }
 
-    public static Dictionary<string, object?> Records(Db db, IEnumerable<Rec> recs)
-    {
-        var d = new Dictionary<string, object?>(StringComparer.Ordinal);
-        Dictionary<string, Dictionary<string, List<object?>>>? reverse = null;
-        foreach (var r in recs) d[r.Ref] = db.Snapshot(r, reverse ??= db.ReverseIndex(r.Class));
-        return d;
-    }
-
     private static List<Rec> Where(Call call, string cls)
     {
         var text = call.Str(0);
@@ -115,7 +107,16 @@ internal static class GenericHandlers
 
         var def = Schema.Get(cls);
         var byDb = def.Fields.ToDictionary(f => f.DbName, StringComparer.Ordinal);
-        return call.Db.All(cls).Where(r => expr.Eval(name =>
-            name == "_ref" ? r.Ref : byDb.TryGetValue(name, out var f) ? WhereExpr.DbText(call.Db.Value(r, f)) : "")).ToList();
+        var matches = new List<Rec>();
+        Rec current = null!;
+        Func<string, string> field = name =>
+            name == "_ref" ? current.Ref : byDb.TryGetValue(name, out var f) ? WhereExpr.DbText(call.Db.Value(current, f)) : "";
+        foreach (var r in call.Db.All(cls))
+        {
+            current = r;
+            if (expr.Eval(field)) matches.Add(r);
+        }
+
+        return matches;
     }
 }

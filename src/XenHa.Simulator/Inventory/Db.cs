@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.InteropServices;
 using System.Threading;
 using XenHa.Simulator.Protocol;
 
@@ -216,18 +217,21 @@ internal sealed class Db
     public Dictionary<string, Dictionary<string, List<object?>>> ReverseIndex(ClassDef cls)
     {
         var index = new Dictionary<string, Dictionary<string, List<object?>>>(StringComparer.Ordinal);
-        foreach (var f in cls.Fields)
-        {
-            if (f.Reverse is not { } r) continue;
-            var byTarget = new Dictionary<string, List<object?>>(StringComparer.Ordinal);
-            foreach (var o in _tables[r.Class].Values)
-            {
-                if (o.Fields[r.Field] is not string target) continue;
-                if (!byTarget.TryGetValue(target, out var refs)) byTarget[target] = refs = new List<object?>();
-                refs.Add(o.Ref);
-            }
 
-            index[f.Name] = byTarget;
+        // The sets filled from one table (a VM's snapshots and children) are filled in one pass over it.
+        foreach (var fromTable in cls.Fields.Where(f => f.Reverse is not null).GroupBy(f => f.Reverse!.Value.Class))
+        {
+            var pointers = fromTable.Select(f => f.Reverse!.Value.Field).ToArray();
+            var sets = fromTable.Select(f => index[f.Name] = new Dictionary<string, List<object?>>(StringComparer.Ordinal)).ToArray();
+            foreach (var o in _tables[fromTable.Key].Values)
+            {
+                for (var i = 0; i < pointers.Length; i++)
+                {
+                    if (o.Fields[pointers[i]] is not string target) continue;
+                    ref var refs = ref CollectionsMarshal.GetValueRefOrAddDefault(sets[i], target, out _);
+                    (refs ??= new List<object?>()).Add(o.Ref);
+                }
+            }
         }
 
         return index;

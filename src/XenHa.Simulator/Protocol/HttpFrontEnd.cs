@@ -81,9 +81,11 @@ internal static class HttpFrontEnd
             else
             {
                 var (method, args) = XmlRpc.ParseCall(body);
-                var result = await RunAsync(() => Dispatcher.Dispatch(farm, address, method, args), method).ConfigureAwait(false);
+                var result = await RunAsync(() => Dispatcher.Dispatch(farm, address, method, args, XmlRpc.Success), method).ConfigureAwait(false);
                 if (result.Drop) { ctx.Abort(); return; }
-                using var xml = result.Error is not null ? XmlRpc.Failure(result.Error) : result.Bare ? XmlRpc.Bare(result.Value) : XmlRpc.Success(result.Value);
+                // A record set comes back already encoded (under the lock, see Dispatcher.Dispatch).
+                using var xml = result.Error is not null ? XmlRpc.Failure(result.Error)
+                    : result.Value as Utf8Output ?? (result.Bare ? XmlRpc.Bare(result.Value) : XmlRpc.Success(result.Value));
                 res.StatusCode = 200;
                 res.ContentType = "text/xml";
                 res.ContentLength = xml.Length;

@@ -8,19 +8,22 @@ using System.Threading.Tasks;
 namespace XenHa.Simulator.Protocol;
 
 /// <summary>
-/// A response body encoded straight to UTF-8 in pooled 64 KiB segments. A 10,000-VM get_all_records
+/// A response body encoded straight to UTF-8 in pooled segments. A 10,000-VM get_all_records
 /// answer is 74 MiB: building it as a string first and encoding that cost a 148 MiB string, a 74 MiB
 /// array and two extra passes. Dispose returns the segments to the pool.
+/// The first segment is 64 KiB (most answers are small); the rest are 1 MiB, which the shared pool keeps
+/// between calls, so a large answer neither allocates 64 KiB arrays by the thousand nor has the GC copy them.
 /// </summary>
 internal sealed class Utf8Output : IDisposable
 {
-    private const int SegmentSize = 64 * 1024;
+    private const int FirstSegmentSize = 64 * 1024;
+    private const int SegmentSize = 1024 * 1024;
 
     /// <summary>Texts up to this many characters always fit a fresh segment (3 bytes per UTF-16 unit at most).</summary>
-    private const int DirectChars = SegmentSize / 3;
+    private const int DirectChars = FirstSegmentSize / 3;
 
     private readonly List<(byte[] Bytes, int Used)> _full = new();
-    private byte[] _current = ArrayPool<byte>.Shared.Rent(SegmentSize);
+    private byte[] _current = ArrayPool<byte>.Shared.Rent(FirstSegmentSize);
     private int _used;
     private long _length;
 
@@ -28,10 +31,17 @@ internal sealed class Utf8Output : IDisposable
 
     public void Write(ReadOnlySpan<byte> bytes)
     {
+        if (bytes.Length <= _current.Length - _used)
+        {
+            bytes.CopyTo(_current.AsSpan(_used));
+            _used += bytes.Length;
+            return;
+        }
+
         while (bytes.Length > 0)
         {
-            if (_used == SegmentSize) NextSegment();
-            var n = Math.Min(bytes.Length, SegmentSize - _used);
+            if (_used == _current.Length) NextSegment();
+            var n = Math.Min(bytes.Length, _current.Length - _used);
             bytes.Slice(0, n).CopyTo(_current.AsSpan(_used));
             _used += n;
             bytes = bytes.Slice(n);
@@ -44,7 +54,7 @@ internal sealed class Utf8Output : IDisposable
         if (text.IsEmpty) return;
         if (text.Length <= DirectChars)
         {
-            if (Encoding.UTF8.GetMaxByteCount(text.Length) > SegmentSize - _used) NextSegmentOrFill(text);
+            if (Encoding.UTF8.GetMaxByteCount(text.Length) > _current.Length - _used) NextSegmentOrFill(text);
             else _used += Encoding.UTF8.GetBytes(text, _current.AsSpan(_used));
             return;
         }
@@ -72,7 +82,7 @@ internal sealed class Utf8Output : IDisposable
     /// <summary>The text may not fit the rest of this segment: encode it here when it does, else in a fresh segment.</summary>
     private void NextSegmentOrFill(ReadOnlySpan<char> text)
     {
-        if (Encoding.UTF8.GetByteCount(text) > SegmentSize - _used) NextSegment();
+        if (Encoding.UTF8.GetByteCount(text) > _current.Length - _used) NextSegment();
         _used += Encoding.UTF8.GetBytes(text, _current.AsSpan(_used));
     }
 

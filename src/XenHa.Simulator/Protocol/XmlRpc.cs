@@ -3,8 +3,11 @@ using System.Buffers;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Xml;
+using XenHa.Simulator.Inventory;
 
 namespace XenHa.Simulator.Protocol;
 
@@ -339,6 +342,13 @@ internal static class XmlRpc
     private static void WriteValue(Utf8Output o, object? value)
     {
         o.Write("<value>"u8);
+        WriteContent(o, value);
+        o.Write("</value>"u8);
+    }
+
+    /// <summary>What goes between &lt;value&gt; and &lt;/value&gt;.</summary>
+    private static void WriteContent(Utf8Output o, object? value)
+    {
         switch (value)
         {
             case null: break;
@@ -360,6 +370,9 @@ internal static class XmlRpc
                 o.Write("<dateTime.iso8601>"u8);
                 o.Write(Wire.FormatDate(dt));
                 o.Write("</dateTime.iso8601>"u8);
+                break;
+            case RecordSet records:
+                WriteRecords(o, records);
                 break;
             case Dictionary<string, object?> dict:
                 // The common map type, enumerated without boxing its enumerator.
@@ -384,9 +397,61 @@ internal static class XmlRpc
                 break;
             default: Escape(o, value.ToString() ?? ""); break;
         }
-
-        o.Write("</value>"u8);
     }
+
+    /// <summary>
+    /// ref → record, written from the stored fields under the farm lock: the same bytes as a
+    /// <see cref="RecordSet.Snapshot"/> would give, without building it.
+    /// </summary>
+    private static void WriteRecords(Utf8Output o, RecordSet set)
+    {
+        set.CheckLocked();
+        var fields = set.Class.Fields;
+        var heads = MemberHeads.GetValue(set.Class, MakeMemberHeads);
+        o.Write("<struct>"u8);
+        foreach (var rec in set.Records)
+        {
+            o.Write("<member><name>"u8);
+            o.Write(rec.Ref.AsSpan());
+            o.Write("</name><value><struct>"u8);
+
+            // A record's dictionary normally holds its stored fields in schema order (Db.Create adds them so), and
+            // walking it is cheaper than a lookup per field; the first field out of order ends the walk.
+            var stored = rec.Fields.GetEnumerator();
+            var inOrder = true;
+            for (var i = 0; i < fields.Count; i++)
+            {
+                var f = fields[i];
+                o.Write(heads[i]);
+                if (f.Reverse is not null) WriteRefs(o, set.ReverseRefs(rec, f));
+                else if (inOrder && stored.MoveNext() && string.Equals(stored.Current.Key, f.Name, StringComparison.Ordinal)) WriteContent(o, stored.Current.Value);
+                else
+                {
+                    inOrder = false;
+                    WriteContent(o, rec.Fields[f.Name]);
+                }
+
+                o.Write("</value></member>"u8);
+            }
+
+            o.Write("</struct></value></member>"u8);
+        }
+
+        o.Write("</struct>"u8);
+    }
+
+    private static void WriteRefs(Utf8Output o, IReadOnlyList<object?> refs)
+    {
+        o.Write("<array><data>"u8);
+        foreach (var r in refs) WriteValue(o, r);
+        o.Write("</data></array>"u8);
+    }
+
+    /// <summary>Per class, each field's "&lt;member&gt;&lt;name&gt;field&lt;/name&gt;&lt;value&gt;" in UTF-8, in schema order.</summary>
+    private static readonly ConditionalWeakTable<ClassDef, byte[][]> MemberHeads = new();
+
+    private static byte[][] MakeMemberHeads(ClassDef cls) =>
+        cls.Fields.Select(f => Encoding.UTF8.GetBytes("<member><name>" + f.Name + "</name><value>")).ToArray();
 
     private static void WriteMember(Utf8Output o, string key, object? value)
     {
