@@ -173,7 +173,9 @@ public sealed class SimulatorHost : IAsyncDisposable
 
     private static WebApplication Build(SimFarm farm, IPAddress address, int port, X509Certificate2? cert)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = Array.Empty<string>() });
+        // No configuration file watchers: one per host endpoint used up the user's inotify instances
+        // (128 by default on Linux) once a 64-host farm and a few test farms ran side by side.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = new[] { "--hostBuilder:reloadConfigOnChange=false" } });
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k =>
         {
