@@ -86,10 +86,11 @@ Describe 'XenHa DSC resources: discovery' {
         $manifest.RootModule | Should -Be 'XenHaDsc.psm1'
         $manifest.ModuleVersion | Should -Be ([string] $xenHa.Version)
         @($manifest.DscResourcesToExport | Sort-Object) | Should -Be @('XenHa', 'XenIscsiRepository', 'XenIsoLibrary', 'XenNfsRepository', 'XenPool', 'XenVMProtection')
-        $required = (Test-ModuleManifest $dscManifest).RequiredModules
-        $required.Name | Should -Be 'XenHa'
-        $required.Guid | Should -Be $xenHa.Guid
-        $required.Version | Should -Be $xenHa.Version
+        $manifest.RequiredModules | Should -HaveCount 1
+        $manifest.RequiredModules[0].ModuleName | Should -Be 'XenHa'
+        $manifest.RequiredModules[0].GUID | Should -Be ([string] $xenHa.Guid)
+        $manifest.RequiredModules[0].RequiredVersion | Should -Be ([string] $xenHa.Version)
+        $module.RequiredModules.Name | Should -Be 'XenHa' -Because 'the import resolved it'
         $module.ModuleType | Should -Be 'Script'
     }
 
