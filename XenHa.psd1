@@ -1,6 +1,6 @@
 @{
-    RootModule             = 'XenHa.psm1'
-    NestedModules          = @('XenHa.dll')
+    # The cmdlets only: the DSC resources are the companion module XenHaDsc (src/XenHa.Dsc/).
+    RootModule             = 'XenHa.dll'
     ModuleVersion          = '0.1.0'
     GUID                   = '5b0f3c59-6f8e-4a57-9d39-2f7c1b8e4a21'
     Author                 = 'XenHa contributors'
@@ -70,7 +70,6 @@
     FunctionsToExport      = @()
     VariablesToExport      = @()
     AliasesToExport        = @()
-    DscResourcesToExport   = @('XenPool', 'XenNfsRepository', 'XenIscsiRepository', 'XenIsoLibrary', 'XenHa', 'XenVMProtection')
     PrivateData            = @{
         PSData = @{
             Tags       = @('XenServer', 'XCP-ng', 'XenAPI', 'HA', 'Virtualization', 'PSEdition_Desktop', 'PSEdition_Core', 'Windows', 'Linux')

@@ -4,8 +4,8 @@
 
 .DESCRIPTION
     Builds the solution with the version taken from XenHa.psd1 (the single version source), stages the
-    module into out/XenHa/<version>/ (manifest, assemblies, format file, simulator), and runs the
-    requested task. Stops at the first failing step and exits non-zero.
+    module into out/XenHa/<version>/ (manifest, assemblies, format file, simulator) and its companion
+    DSC module into out/XenHaDsc/<version>/, and runs the requested task. Stops at the first failing step and exits non-zero.
 
     Tasks:
       Build  build and stage the module
@@ -14,8 +14,8 @@
       Demo   Build, then run the demo against a simulated three-host farm
       Docs   turn docs/ (platyPS markdown) into the staged module's en-US/XenHa.dll-Help.xml (MAML) and
              en-US/about_XenHa.help.txt (Build does this too, and runs first when nothing is staged)
-      Package  Build, then write out/XenHa.<version>.nupkg: the staged module folder as a
-             PowerShellGet-style package (module files at the root plus XenHa.nuspec)
+      Package  Build, then write out/XenHa.<version>.nupkg and out/XenHaDsc.<version>.nupkg: each staged
+             module folder as a PowerShellGet-style package (module files at the root plus a nuspec)
       Fuzz   Build, then a longer fuzz campaign (-Seconds per target) of the client's response decoder and
              the simulator's XML-RPC and JSON-RPC request parsers; prints inputs tried and failures per
              target, saves failing inputs under out/fuzz/<target>/ and exits non-zero on any failure
@@ -53,7 +53,7 @@
 
 .EXAMPLE
     dotnet pwsh ./build.ps1 -Task Package
-    Builds, stages the module with its help, and writes out/XenHa.<version>.nupkg.
+    Builds, stages the modules with their help, and writes out/XenHa.<version>.nupkg and out/XenHaDsc.<version>.nupkg.
 
 .EXAMPLE
     dotnet pwsh ./build.ps1 -Task Build -Configuration Debug
@@ -91,7 +91,8 @@ function Get-ModuleVersion {
 }
 
 function Get-StagePath {
-    Join-Path $Root "out/XenHa/$(Get-ModuleVersion)"
+    param([string] $Name = 'XenHa')
+    Join-Path $Root "out/$Name/$(Get-ModuleVersion)"
 }
 
 function Invoke-BuildTask {
@@ -111,12 +112,26 @@ function Invoke-BuildTask {
         Copy-Item (Join-Path $moduleBin $file) $stage
     }
     Copy-Item (Join-Path $Root 'XenHa.psd1') $stage
-    Copy-Item (Join-Path $Root 'src/XenHa.Dsc/XenHa.psm1') $stage
+    Copy-DscModule
 
     $simulatorOut = Join-Path $stage 'simulator'
     Invoke-Native dotnet @('publish', (Join-Path $Root 'src/XenHa.Simulator/XenHa.Simulator.csproj'), '-c', $Configuration, "-p:Version=$version", '--no-build', '-o', $simulatorOut, '-nologo', '-v:quiet')
     Invoke-DocsTask
     Write-Host "Staged module: $stage" -ForegroundColor Cyan
+}
+
+function Copy-DscModule {
+    # The companion module XenHaDsc (the DSC resources) carries XenHa's version and requires exactly it.
+    $version = Get-ModuleVersion
+    $manifest = Import-PowerShellDataFile -Path (Join-Path $Root 'src/XenHa.Dsc/XenHaDsc.psd1')
+    $required = @($manifest.RequiredModules | Where-Object ModuleName -EQ 'XenHa')
+    if ($manifest.ModuleVersion -ne $version -or $required.Count -ne 1 -or $required[0].RequiredVersion -ne $version) {
+        throw "src/XenHa.Dsc/XenHaDsc.psd1 must have ModuleVersion $version and require XenHa $version, as XenHa.psd1 says."
+    }
+    $stage = Get-StagePath -Name 'XenHaDsc'
+    if (Test-Path $stage) { Remove-Item $stage -Recurse -Force }
+    New-Item -ItemType Directory -Path $stage | Out-Null
+    Copy-Item (Join-Path $Root 'src/XenHa.Dsc/XenHaDsc.psd1'), (Join-Path $Root 'src/XenHa.Dsc/XenHaDsc.psm1') $stage
 }
 
 function Invoke-DocsTask {
@@ -132,24 +147,36 @@ function Invoke-DocsTask {
 
 function Invoke-PackageTask {
     Invoke-BuildTask
-    New-ModulePackage
+    New-ModulePackage -Name 'XenHa'
+    New-ModulePackage -Name 'XenHaDsc'
 }
 
 function New-ModulePackage {
-    # A PowerShellGet-style .nupkg of the staged module: its files at the package root, XenHa.nuspec
-    # with the manifest's metadata, and the two OPC parts NuGet expects. Written with System.IO.Compression.
+    # A PowerShellGet-style .nupkg of a staged module: its files at the package root, <Name>.nuspec
+    # with the manifest's metadata and required modules, and the two OPC parts NuGet expects. Written
+    # with System.IO.Compression.
+    param([Parameter(Mandatory)] [string] $Name)
     Add-Type -AssemblyName System.IO.Compression, System.IO.Compression.FileSystem
-    $manifest = Import-PowerShellDataFile -Path (Join-Path $Root 'XenHa.psd1')
-    $stage = Get-StagePath
-    $package = Join-Path $Root "out/XenHa.$($manifest.ModuleVersion).nupkg"
-    $tags = @($manifest.PrivateData.PSData.Tags) + 'PSModule', 'PSIncludes_Cmdlet' +
-        @($manifest.CmdletsToExport | ForEach-Object { "PSCmdlet_$_"; "PSCommand_$_" })
+    $stage = Get-StagePath -Name $Name
+    $manifest = Import-PowerShellDataFile -Path (Join-Path $stage "$Name.psd1")
+    $package = Join-Path $Root "out/$Name.$($manifest.ModuleVersion).nupkg"
+    $tags = @($manifest.PrivateData.PSData.Tags) + 'PSModule'
+    if ($manifest.CmdletsToExport) {
+        $tags += @('PSIncludes_Cmdlet') + @($manifest.CmdletsToExport | ForEach-Object { "PSCmdlet_$_"; "PSCommand_$_" })
+    }
+    if ($manifest.ContainsKey('DscResourcesToExport')) {
+        $tags += @('PSIncludes_DscResource') + @($manifest.DscResourcesToExport | ForEach-Object { "PSDscResource_$_" })
+    }
+    $dependencies = @($manifest['RequiredModules'] | Where-Object { $_ } | ForEach-Object {
+            "      <dependency id=`"$($_.ModuleName)`" version=`"[$($_.RequiredVersion)]`" />"
+        })
+    $dependencyXml = if ($dependencies) { "    <dependencies>`n$($dependencies -join "`n")`n    </dependencies>`n" } else { '' }
     $escape = { param($text) [System.Security.SecurityElement]::Escape([string] $text) }
     $nuspec = @"
 <?xml version="1.0" encoding="utf-8"?>
 <package xmlns="http://schemas.microsoft.com/packaging/2011/08/nuspec.xsd">
   <metadata>
-    <id>XenHa</id>
+    <id>$Name</id>
     <version>$($manifest.ModuleVersion)</version>
     <authors>$(& $escape $manifest.Author)</authors>
     <owners>$(& $escape $manifest.CompanyName)</owners>
@@ -158,7 +185,7 @@ function New-ModulePackage {
     <description>$(& $escape $manifest.Description)</description>
     <copyright>$(& $escape $manifest.Copyright)</copyright>
     <tags>$(& $escape ($tags -join ' '))</tags>
-  </metadata>
+$dependencyXml  </metadata>
 </package>
 "@
     $files = @(Get-ChildItem -Path $stage -Recurse -File)
@@ -166,12 +193,12 @@ function New-ModulePackage {
     $contentTypes = '<?xml version="1.0" encoding="utf-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">' +
         (($extensions | Sort-Object -Unique | ForEach-Object { "<Default Extension=`"$_`" ContentType=`"application/octet`" />" }) -join '') + '</Types>'
     $rels = '<?xml version="1.0" encoding="utf-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
-        '<Relationship Type="http://schemas.microsoft.com/packaging/2010/07/manifest" Target="/XenHa.nuspec" Id="R0" /></Relationships>'
+        '<Relationship Type="http://schemas.microsoft.com/packaging/2010/07/manifest" Target="/$Name.nuspec" Id="R0" /></Relationships>'
 
     if (Test-Path $package) { Remove-Item $package }
     $zip = [System.IO.Compression.ZipFile]::Open($package, [System.IO.Compression.ZipArchiveMode]::Create)
     try {
-        foreach ($part in @(@('XenHa.nuspec', $nuspec), @('[Content_Types].xml', $contentTypes), @('_rels/.rels', $rels))) {
+        foreach ($part in @(@("$Name.nuspec", $nuspec), @('[Content_Types].xml', $contentTypes), @('_rels/.rels', $rels))) {
             $writer = [System.IO.StreamWriter]::new($zip.CreateEntry($part[0]).Open(), [System.Text.UTF8Encoding]::new($false))
             try { $writer.Write($part[1]) } finally { $writer.Dispose() }
         }
@@ -239,7 +266,8 @@ function Invoke-PesterTests {
 
 function Invoke-TestTask {
     Invoke-BuildTask
-    New-ModulePackage
+    New-ModulePackage -Name 'XenHa'
+    New-ModulePackage -Name 'XenHaDsc'
     New-Item -ItemType Directory -Force -Path (Join-Path $Root 'out/test-results') | Out-Null
     $xunit = Invoke-XunitTests
     $runs = @($xunit)

@@ -1,4 +1,5 @@
-# DSC resources (issue 6): the classes of the root XenHa.psm1, their discovery, and Get/Test/Set
+# DSC resources (issue 6): the classes of the companion module XenHaDsc (staged next to XenHa as
+# out/XenHaDsc/<version>/), their discovery, and Get/Test/Set
 # against the simulator: Test() false with the right Reasons, Set(), Test() true, and the article's
 # end state applied twice. Resources log in themselves, and Connect-XenPool replaces a connection to
 # the same pool and user, so the tests read the pool through connections they open after each call.
@@ -11,7 +12,11 @@ BeforeDiscovery {
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
-    $module = Get-Module XenHa
+    $xenHa = Get-Module XenHa
+    # The companion module sits next to the XenHa under test: <out>/XenHa/<version> and <out>/XenHaDsc/<version>.
+    $modulesRoot = Split-Path (Split-Path $xenHa.ModuleBase)
+    $dscManifest = Join-Path $modulesRoot "XenHaDsc/$($xenHa.Version)/XenHaDsc.psd1"
+    $module = Import-Module $dscManifest -Force -PassThru -ErrorAction Stop
 
     function New-Resource([string] $Type, [hashtable] $Properties) {
         # The classes live in the module's scope; build the instance there.
@@ -70,13 +75,32 @@ BeforeAll {
     }
 }
 
+AfterAll {
+    # Later files re-import XenHa with -Force; nothing may still require it then.
+    Remove-Module XenHaDsc -ErrorAction SilentlyContinue
+}
+
 Describe 'XenHa DSC resources: discovery' {
-    It 'lists the six resources in the manifest, with the classes in the root module and the DLL nested' {
-        $manifest = Import-PowerShellDataFile (Join-Path $module.ModuleBase 'XenHa.psd1')
-        $manifest.RootModule | Should -Be 'XenHa.psm1'
-        $manifest.NestedModules | Should -Be @('XenHa.dll')
+    It 'lists the six resources in the XenHaDsc manifest, which requires exactly this XenHa' {
+        $manifest = Import-PowerShellDataFile $dscManifest
+        $manifest.RootModule | Should -Be 'XenHaDsc.psm1'
+        $manifest.ModuleVersion | Should -Be ([string] $xenHa.Version)
         @($manifest.DscResourcesToExport | Sort-Object) | Should -Be @('XenHa', 'XenIscsiRepository', 'XenIsoLibrary', 'XenNfsRepository', 'XenPool', 'XenVMProtection')
-        (Test-ModuleManifest (Join-Path $module.ModuleBase 'XenHa.psd1')).RootModule | Should -Be 'XenHa.psm1'
+        $manifest.RequiredModules | Should -HaveCount 1
+        $manifest.RequiredModules[0].ModuleName | Should -Be 'XenHa'
+        $manifest.RequiredModules[0].GUID | Should -Be ([string] $xenHa.Guid)
+        $manifest.RequiredModules[0].RequiredVersion | Should -Be ([string] $xenHa.Version)
+        $module.RequiredModules.Name | Should -Be 'XenHa' -Because 'the import resolved it'
+        $module.ModuleType | Should -Be 'Script'
+    }
+
+    It 'leaves XenHa itself without classes: its root is XenHa.dll and it exports no DSC resource' {
+        $manifest = Import-PowerShellDataFile (Join-Path $xenHa.ModuleBase 'XenHa.psd1')
+        $manifest.RootModule | Should -Be 'XenHa.dll'
+        $manifest.ContainsKey('NestedModules') | Should -BeFalse
+        $manifest.ContainsKey('DscResourcesToExport') | Should -BeFalse
+        $xenHa.ModuleType | Should -Be 'Binary'
+        @(Get-ChildItem $xenHa.ModuleBase -Filter *.psm1) | Should -BeNullOrEmpty
     }
 
     It '<Resource> is a [DscResource()] class with a Key, a credential and Reasons' -ForEach $resourceCases {
@@ -94,18 +118,32 @@ Describe 'XenHa DSC resources: discovery' {
         foreach ($method in 'Get', 'Test', 'Set') { $type.GetMethod($method, [type[]] @()) | Should -Not -BeNullOrEmpty }
     }
 
-    It 'exports the resource classes to "using module" in a fresh pwsh (what DSC loads)' {
-        $path = Join-Path $module.ModuleBase 'XenHa.psd1'
-        $script = "using module '$path'`n" + '@([XenPool], [XenNfsRepository], [XenIscsiRepository], [XenIsoLibrary], [XenHa], [XenVMProtection] | Where-Object { $_.GetCustomAttributes([System.Management.Automation.DscResourceAttribute], $true) }).Count; (Get-Command -Module XenHa).Count'
-        $output = & dotnet pwsh -NoProfile -NonInteractive -Command $script 2>&1
+    It 'exports the resource classes to "using module XenHaDsc" in a fresh pwsh, which loads XenHa by name (what DSC does)' {
+        $script = "using module XenHaDsc`n" + '@([XenPool], [XenNfsRepository], [XenIscsiRepository], [XenIsoLibrary], [XenHa], [XenVMProtection] | Where-Object { $_.GetCustomAttributes([System.Management.Automation.DscResourceAttribute], $true) }).Count; (Get-Command -Module XenHa).Count; (Get-Module XenHa).ModuleBase'
+        $saved = $env:PSModulePath
+        try {
+            $env:PSModulePath = $modulesRoot + [System.IO.Path]::PathSeparator + $saved
+            $output = & dotnet pwsh -NoProfile -NonInteractive -Command $script 2>&1
+        }
+        finally {
+            $env:PSModulePath = $saved
+        }
         $LASTEXITCODE | Should -Be 0 -Because ($output | Out-String)
         $output[0] | Should -Be '6'
-        [int] $output[1] | Should -Be $module.ExportedCmdlets.Count
+        [int] $output[1] | Should -Be $xenHa.ExportedCmdlets.Count
+        $output[2] | Should -Be $xenHa.ModuleBase
     }
 
     It 'is found by Get-DscResource where PSDesiredStateConfiguration is installed' -Skip:(-not $hasDscModule) {
         Import-Module PSDesiredStateConfiguration
-        @(Get-DscResource -Module XenHa).Name | Sort-Object | Should -Be @('XenHa', 'XenIscsiRepository', 'XenIsoLibrary', 'XenNfsRepository', 'XenPool', 'XenVMProtection')
+        $saved = $env:PSModulePath
+        try {
+            $env:PSModulePath = $modulesRoot + [System.IO.Path]::PathSeparator + $saved
+            @(Get-DscResource -Module XenHaDsc).Name | Sort-Object | Should -Be @('XenHa', 'XenIscsiRepository', 'XenIsoLibrary', 'XenNfsRepository', 'XenPool', 'XenVMProtection')
+        }
+        finally {
+            $env:PSModulePath = $saved
+        }
     }
 }
 

@@ -140,7 +140,7 @@ Describe 'Move-XenVM cancellation' {
     It 'Ctrl+C (StopProcessing) cancels the migrations in flight on the server; the VMs stay on the source' {
         New-RunningVM -Name 'slow-2' -MemoryGB 40 | Out-Null
         New-RunningVM -Name 'slow-3' -MemoryGB 40 | Out-Null
-        # The manifest: the module's root is XenHa.psm1, with the cmdlets in the nested XenHa.dll.
+        # The manifest: the module's root is XenHa.dll.
         $module = Join-Path (Get-Module XenHa).ModuleBase 'XenHa.psd1'
         $ps = [powershell]::Create()
         try {

@@ -1,6 +1,7 @@
-# build.ps1 -Task Package (and -Task Test, which packages before testing) writes out/XenHa.<version>.nupkg.
-# Installed as Install-Module would (extracted into <ModulePath>/XenHa/<version>/), the module loads by
-# name in a fresh pwsh and works against the simulator it carries.
+# build.ps1 -Task Package (and -Task Test, which packages before testing) writes out/XenHa.<version>.nupkg
+# and out/XenHaDsc.<version>.nupkg (the DSC resources). Installed as Install-Module would (extracted
+# into <ModulePath>/<Name>/<version>/), the modules load by name in a fresh pwsh and XenHa works against
+# the simulator it carries.
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
     Add-Type -AssemblyName System.IO.Compression, System.IO.Compression.FileSystem
@@ -8,15 +9,24 @@ BeforeAll {
     $version = (Import-PowerShellDataFile $modulePath).ModuleVersion
     $package = Join-Path $root "out/XenHa.$version.nupkg"
     if (-not (Test-Path $package)) { throw "$package is missing: run build.ps1 -Task Package (-Task Test packages too)." }
-    $zip = [System.IO.Compression.ZipFile]::OpenRead($package)
-    try {
-        $entries = @($zip.Entries | ForEach-Object FullName)
-        $reader = [System.IO.StreamReader]::new(($zip.Entries | Where-Object FullName -EQ 'XenHa.nuspec').Open())
-        try { [xml] $nuspec = $reader.ReadToEnd() } finally { $reader.Dispose() }
+    $dscPackage = Join-Path $root "out/XenHaDsc.$version.nupkg"
+    if (-not (Test-Path $dscPackage)) { throw "$dscPackage is missing: run build.ps1 -Task Package (-Task Test packages too)." }
+
+    function Read-Package([string] $Path, [string] $Name) {
+        # The package's entry names and its parsed nuspec.
+        $zip = [System.IO.Compression.ZipFile]::OpenRead($Path)
+        try {
+            $names = @($zip.Entries | ForEach-Object FullName)
+            $reader = [System.IO.StreamReader]::new(($zip.Entries | Where-Object FullName -EQ "$Name.nuspec").Open())
+            try { [xml] $xml = $reader.ReadToEnd() } finally { $reader.Dispose() }
+        }
+        finally {
+            $zip.Dispose()
+        }
+        $names, $xml
     }
-    finally {
-        $zip.Dispose()
-    }
+    $entries, $nuspec = Read-Package $package 'XenHa'
+    $dscEntries, $dscNuspec = Read-Package $dscPackage 'XenHaDsc'
     $modules = Join-Path ([System.IO.Path]::GetTempPath()) "xenha-package-$PID"
 }
 
@@ -73,5 +83,44 @@ finally {
         $output | Should -Match ("base=" + [regex]::Escape((Resolve-Path $target).Path))
         $output | Should -Match 'synopsis=Logs into one or more'
         $output | Should -Match 'coordinator=xennode01 hosts=2'
+    }
+}
+
+Describe 'The XenHaDsc package' {
+    It 'holds the DSC module and depends on exactly this XenHa' {
+        $metadata = $dscNuspec.package.metadata
+        $metadata.id | Should -Be 'XenHaDsc'
+        $metadata.version | Should -Be $version
+        $metadata.dependencies.dependency.id | Should -Be 'XenHa'
+        $metadata.dependencies.dependency.version | Should -Be "[$version]"
+        $metadata.tags -split ' ' | Should -Contain 'PSIncludes_DscResource'
+        $metadata.tags -split ' ' | Should -Contain 'PSDscResource_XenPool'
+        foreach ($file in 'XenHaDsc.psd1', 'XenHaDsc.psm1', '[Content_Types].xml', '_rels/.rels') {
+            $dscEntries | Should -Contain $file
+        }
+        $entries | Should -Not -Contain 'XenHa.psm1' -Because 'the classes are not part of XenHa'
+    }
+
+    It 'installed next to XenHa, loads by name in a fresh pwsh and brings XenHa with it' {
+        $target = Join-Path $modules "XenHaDsc/$version"
+        [System.IO.Compression.ZipFile]::ExtractToDirectory($dscPackage, $target)
+        if (-not (Test-Path (Join-Path $modules "XenHa/$version"))) {
+            [System.IO.Compression.ZipFile]::ExtractToDirectory($package, (Join-Path $modules "XenHa/$version"))
+        }
+        $probe = Join-Path $modules 'probe-dsc.ps1'
+        Set-Content -Path $probe -Encoding utf8 -Value @'
+param([string] $Modules)
+$ErrorActionPreference = 'Stop'
+$env:PSModulePath = $Modules + [System.IO.Path]::PathSeparator + $env:PSModulePath
+$dsc = Import-Module XenHaDsc -PassThru
+"dsc=$($dsc.ModuleBase)"
+"xenha=$((Get-Module XenHa).ModuleBase)"
+"pool=$(& $dsc { [XenPool]::new().GetType().Name })"
+'@
+        $output = & dotnet pwsh -NoProfile -NonInteractive -File $probe -Modules $modules 2>&1 | Out-String
+        $LASTEXITCODE | Should -Be 0 -Because $output
+        $output | Should -Match ('dsc=' + [regex]::Escape((Resolve-Path $target).Path))
+        $output | Should -Match ('xenha=' + [regex]::Escape((Resolve-Path (Join-Path $modules "XenHa/$version")).Path))
+        $output | Should -Match 'pool=XenPool'
     }
 }

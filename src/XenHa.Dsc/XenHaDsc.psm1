@@ -1,8 +1,9 @@
 <#
-    XenHa's class-based DSC resources. This file is the module's root (XenHa.psm1); the cmdlets come
-    from the nested XenHa.dll. Every resource logs in with its Credential, works through the module's
-    cmdlets on that one connection, and logs out again in a finally block, so Get/Test/Set leave no
-    session behind.
+    XenHa's class-based DSC resources: the root of the companion module XenHaDsc, which requires
+    XenHa for the cmdlets. They live apart from XenHa because compiling PowerShell classes is most of
+    what a first Import-Module costs, and most sessions never use DSC. Every resource logs in with its
+    Credential, works through XenHa's cmdlets on that one connection, and logs out again in a finally
+    block, so Get/Test/Set leave no session behind.
 #>
 Set-StrictMode -Version 3.0
 
