@@ -118,8 +118,6 @@ internal static class XvaExport
             error = req.Stopped(new XenApiException("CLIENT_ERROR", e.Message));
         }
 
-        if (error is not null && req.Context.RequestAborted.IsCancellationRequested && error.Code == "TASK_CANCELLED")
-            error = new XenApiException("CLIENT_ERROR", "the client closed the connection");
         lock (req.Farm.Lock)
         {
             VmOps.End(db, plan.Vm, req.Task);
