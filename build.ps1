@@ -193,7 +193,7 @@ $dependencyXml  </metadata>
     $contentTypes = '<?xml version="1.0" encoding="utf-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">' +
         (($extensions | Sort-Object -Unique | ForEach-Object { "<Default Extension=`"$_`" ContentType=`"application/octet`" />" }) -join '') + '</Types>'
     $rels = '<?xml version="1.0" encoding="utf-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">' +
-        '<Relationship Type="http://schemas.microsoft.com/packaging/2010/07/manifest" Target="/$Name.nuspec" Id="R0" /></Relationships>'
+        "<Relationship Type=`"http://schemas.microsoft.com/packaging/2010/07/manifest`" Target=`"/$Name.nuspec`" Id=`"R0`" /></Relationships>"
 
     if (Test-Path $package) { Remove-Item $package }
     $zip = [System.IO.Compression.ZipFile]::Open($package, [System.IO.Compression.ZipArchiveMode]::Create)

@@ -12,21 +12,25 @@ BeforeAll {
     $dscPackage = Join-Path $root "out/XenHaDsc.$version.nupkg"
     if (-not (Test-Path $dscPackage)) { throw "$dscPackage is missing: run build.ps1 -Task Package (-Task Test packages too)." }
 
+    function Read-Part($Zip, [string] $Name) {
+        $reader = [System.IO.StreamReader]::new(($Zip.Entries | Where-Object FullName -EQ $Name).Open())
+        try { [xml] $reader.ReadToEnd() } finally { $reader.Dispose() }
+    }
     function Read-Package([string] $Path, [string] $Name) {
-        # The package's entry names and its parsed nuspec.
+        # The package's entry names, its parsed nuspec and the part its manifest relationship points at.
         $zip = [System.IO.Compression.ZipFile]::OpenRead($Path)
         try {
             $names = @($zip.Entries | ForEach-Object FullName)
-            $reader = [System.IO.StreamReader]::new(($zip.Entries | Where-Object FullName -EQ "$Name.nuspec").Open())
-            try { [xml] $xml = $reader.ReadToEnd() } finally { $reader.Dispose() }
+            $xml = Read-Part $zip "$Name.nuspec"
+            $manifestTarget = (Read-Part $zip '_rels/.rels').Relationships.Relationship.Target
         }
         finally {
             $zip.Dispose()
         }
-        $names, $xml
+        $names, $xml, $manifestTarget
     }
-    $entries, $nuspec = Read-Package $package 'XenHa'
-    $dscEntries, $dscNuspec = Read-Package $dscPackage 'XenHaDsc'
+    $entries, $nuspec, $manifestTarget = Read-Package $package 'XenHa'
+    $dscEntries, $dscNuspec, $dscManifestTarget = Read-Package $dscPackage 'XenHaDsc'
     $modules = Join-Path ([System.IO.Path]::GetTempPath()) "xenha-package-$PID"
 }
 
@@ -46,6 +50,7 @@ Describe 'The XenHa package' {
         foreach ($file in 'XenHa.psd1', 'XenHa.dll', 'XenHa.Client.dll', 'XenHa.Format.ps1xml', 'en-US/XenHa.dll-Help.xml', 'en-US/about_XenHa.help.txt', '[Content_Types].xml', '_rels/.rels') {
             $entries | Should -Contain $file
         }
+        $manifestTarget | Should -Be '/XenHa.nuspec' -Because 'the package relationship names the nuspec'
         @($entries | Where-Object { $_ -like 'simulator/*' }) | Should -Not -BeNullOrEmpty
         @($entries | Where-Object { $_ -match '\\' }) | Should -BeNullOrEmpty -Because 'zip entry names use forward slashes'
     }
@@ -98,6 +103,7 @@ Describe 'The XenHaDsc package' {
         foreach ($file in 'XenHaDsc.psd1', 'XenHaDsc.psm1', '[Content_Types].xml', '_rels/.rels') {
             $dscEntries | Should -Contain $file
         }
+        $dscManifestTarget | Should -Be '/XenHaDsc.nuspec' -Because 'the package relationship names the nuspec'
         $entries | Should -Not -Contain 'XenHa.psm1' -Because 'the classes are not part of XenHa'
     }
 
