@@ -62,8 +62,9 @@ internal static class TextCache
         }
     }
 
+    /// <summary>True if chars[0..length) is exactly <paramref name="text"/>.</summary>
     [MethodImpl(XmlRpcReader.Hot)]
-    private static bool Equal(string text, char[] chars, int length)
+    public static bool Equal(string text, char[] chars, int length)
     {
         if (text.Length != length)
         {

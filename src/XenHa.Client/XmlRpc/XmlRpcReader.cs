@@ -11,7 +11,7 @@ namespace XenHa.Client.XmlRpc;
 /// time straight from the <see cref="XmlTokenizer"/>, without building a DOM. Every malformed or
 /// hostile input ends in a <see cref="XenProtocolException"/>.
 /// </summary>
-internal sealed class XmlRpcReader : IDisposable
+internal sealed class XmlRpcReader
 {
     /// <summary>
     /// MethodImplOptions.AggressiveOptimization (not in netstandard2.0; ignored where unknown): the
@@ -46,10 +46,6 @@ internal sealed class XmlRpcReader : IDisposable
         }
 
         return new XmlRpcReader(new MemoryStream(Encoding.UTF8.GetBytes(document), false), limits);
-    }
-
-    public void Dispose()
-    {
     }
 
     /// <summary>The name of the current element (for diagnostics).</summary>
@@ -267,24 +263,7 @@ internal sealed class XmlRpcReader : IDisposable
 
     /// <summary>True if the text just read (a member name) is exactly <paramref name="value"/>.</summary>
     [MethodImpl(XmlRpcReader.Hot)]
-    public bool TextEquals(string value)
-    {
-        if (value.Length != _xml.TextLength)
-        {
-            return false;
-        }
-
-        var text = _xml.Text;
-        for (var i = 0; i < value.Length; i++)
-        {
-            if (text[i] != value[i])
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    public bool TextEquals(string value) => TextCache.Equal(value, _xml.Text, _xml.TextLength);
 
     /// <summary>Consumes <c>&lt;/member&gt;</c>.</summary>
     [MethodImpl(Hot)]

@@ -25,7 +25,7 @@ public static class XmlRpcResponseReader
             return null;
         }
 
-        using var reader = XmlRpcReader.Create(fragment);
+        var reader = XmlRpcReader.Create(fragment);
         try
         {
             var root = reader.ReadRootElement();
@@ -46,7 +46,7 @@ public static class XmlRpcResponseReader
 
     internal static object? Read(Stream stream, ValueDecoder decoder, Type resultType, XmlRpcLimits? limits = null)
     {
-        using var reader = XmlRpcReader.Create(stream, limits);
+        var reader = XmlRpcReader.Create(stream, limits);
         var root = reader.ReadRootElement();
         if (root != "methodResponse")
         {

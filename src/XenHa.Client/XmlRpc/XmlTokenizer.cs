@@ -894,17 +894,15 @@ internal sealed class XmlTokenizer
 
     private bool StartsWith(string ascii)
     {
+        // Only asked where the document cannot end yet: inside markup or an element.
         if (!Available(ascii.Length))
         {
-            if (_eof)
-            {
-                throw Malformed("the document ended early (truncated)");
-            }
+            throw Malformed("the document ended early (truncated)");
         }
 
         for (var i = 0; i < ascii.Length; i++)
         {
-            if (_position + i >= _end || _buffer[_position + i] != ascii[i])
+            if (_buffer[_position + i] != ascii[i])
             {
                 return false;
             }
